@@ -1,0 +1,1 @@
+"""The Litestar API: one package per bounded context (routes, service, repository, schemas)."""

@@ -1,0 +1,1 @@
+"""The operators' admin API: organizations, users, usage, suspension (operator keys only)."""

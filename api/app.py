@@ -1,0 +1,144 @@
+"""The Litestar application: versioned REST under ``/api/v1``, OpenAPI, sessions, CSRF,
+metrics and the web app's static files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+
+from api.admin.routes import AdminController
+from api.errors import EXCEPTION_HANDLERS, NotFound
+from api.identity.auth import CookieCSRFMiddleware
+from api.identity.routes import (
+    AuthController,
+    InvitationAcceptanceController,
+    OrganizationController,
+    TeamController,
+)
+from api.identity.sessions import session_config
+from api.observability import RequestIdMiddleware
+from api.system.routes import MetricsController, healthz, readyz
+
+API_PREFIX = "/api/v1"
+OPENAPI_PATH = "/api/docs"  # the schema is at /api/docs/openapi.json
+CSRF_COOKIE = "fairview_csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    secret_key: str
+    secure_cookies: bool
+    web_dist: Path | None
+    version: str = "0.1.0"
+
+
+def api_router() -> Router:
+    return Router(
+        path=API_PREFIX,
+        route_handlers=[
+            AuthController,
+            OrganizationController,
+            TeamController,
+            InvitationAcceptanceController,
+            AdminController,
+        ],
+    )
+
+
+def web_handlers(dist: Path | None) -> list[Any]:
+    """The single-page web app: hashed assets, and index.html for every other GET."""
+    if dist is None or not (dist / "index.html").exists():
+        return []
+    index = (dist / "index.html").read_bytes()
+
+    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
+    def spa(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if request.url.path.startswith("/api/"):
+            raise NotFound("No such endpoint.")
+        return Response(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    assets = create_static_files_router(
+        path="/assets", directories=[dist / "assets"], include_in_schema=False, cache_control=None
+    )
+    return [assets, spa]
+
+
+def create_app(
+    config: AppConfig,
+    redis: Redis,
+    lifespan: Callable[[Litestar], AbstractAsyncContextManager[None]] | None = None,
+) -> Litestar:
+    prometheus = PrometheusConfig(
+        app_name="fairview", prefix="fairview", group_path=True, exclude=["/metrics", "/healthz"]
+    )
+    csrf = CSRFConfig(
+        secret=config.secret_key,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_secure=config.secure_cookies,
+        cookie_samesite="lax",
+        exclude=["/healthz", "/readyz", "/metrics"],
+    )
+    return Litestar(
+        route_handlers=[
+            api_router(),
+            healthz,
+            readyz,
+            MetricsController,
+            *web_handlers(config.web_dist),
+        ],
+        middleware=[
+            RequestIdMiddleware,
+            prometheus.middleware,
+            session_config(config.secure_cookies).middleware,
+            DefineMiddleware(CookieCSRFMiddleware, config=csrf),
+        ],
+        stores={
+            "sessions": RedisStore(
+                redis, namespace="fairview:sessions", handle_client_shutdown=False
+            )
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Fairview API",
+            version=config.version,
+            description=(
+                "Versioned REST API of Fairview. People use session cookies (writes need the "
+                f"`{CSRF_HEADER}` header echoing the `{CSRF_COOKIE}` cookie); integrations use "
+                '`Authorization: Bearer <api key>`. Errors are `{"error": code, "detail": '
+                "message}`. Lists take `limit` and `cursor` and return `next_cursor`."
+            ),
+            path=OPENAPI_PATH,
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An organization or operator API key",
+                    ),
+                    "session": SecurityScheme(
+                        type="apiKey", name="fairview_session", security_scheme_in="cookie"
+                    ),
+                }
+            ),
+            security=[{"session": []}, {"apiKey": []}],
+        ),
+        lifespan=[lifespan] if lifespan else [],
+        debug=False,
+    )

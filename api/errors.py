@@ -1,0 +1,131 @@
+"""Typed errors: every expected failure has an HTTP status and a stable machine-readable code.
+
+Responses are ``{"error": code, "detail": message}`` (plus ``fields`` for validation errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import msgspec.structs
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = structlog.get_logger("fairview.api")
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    error: str
+    detail: str
+    fields: list[dict[str, Any]] | None = None
+
+
+class FairviewError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.headers = headers or {}
+
+
+class NotAuthenticated(FairviewError):
+    status_code, code = 401, "not_authenticated"
+
+
+class Forbidden(FairviewError):
+    status_code, code = 403, "forbidden"
+
+
+class NotFound(FairviewError):
+    status_code, code = 404, "not_found"
+
+
+class Conflict(FairviewError):
+    status_code, code = 409, "conflict"
+
+
+class Gone(FairviewError):
+    status_code, code = 410, "gone"
+
+
+class Invalid(FairviewError):
+    status_code, code = 422, "invalid"
+
+
+class RateLimited(FairviewError):
+    status_code, code = 429, "rate_limited"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _body(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        content={k: v for k, v in msgspec.structs.asdict(body).items() if v is not None},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def handle_fairview_error(_: Request[Any, Any, Any], exc: FairviewError) -> Response[Any]:
+    return _body(exc.status_code, ErrorBody(exc.code, exc.detail), exc.headers)
+
+
+def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        fields = [
+            {"key": e.get("key"), "message": e.get("message")}
+            for e in (exc.extra if isinstance(exc.extra, list) else [])
+            if isinstance(e, dict)
+        ]
+        return _body(400, ErrorBody("validation_error", "The request is not valid.", fields))
+    status = exc.status_code
+    if status >= 500:
+        log.error("http_error", status=status, detail=exc.detail)
+        return _body(status, ErrorBody("internal_error", "Something went wrong on our side."))
+    code = _HTTP_CODES.get(status, "error")
+    headers = dict(exc.headers or {})
+    return _body(status, ErrorBody(code, exc.detail or code.replace("_", " ")), headers)
+
+
+def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled_error", exc_info=exc)
+    return _body(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        ErrorBody("internal_error", "Something went wrong on our side; it has been logged."),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    FairviewError: handle_fairview_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the error body for the given statuses."""
+    return {
+        s: ResponseSpec(data_container=ErrorBody, description=_HTTP_CODES.get(s, "error"))
+        for s in statuses
+    }

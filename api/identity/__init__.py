@@ -1,0 +1,1 @@
+"""Identity & Access: organizations, users, roles, sessions, tokens, API keys."""

@@ -1,0 +1,55 @@
+"""Who is calling: a member through a session, or an organization's API key; and what each
+role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from api.errors import Forbidden
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "owner": frozenset(
+        {
+            "organization:manage",
+            "team:read",
+            "team:manage",
+            "team:grant_owner",
+            "api_keys:manage",
+            "audit:read",
+        }
+    ),
+    "admin": frozenset(
+        {"organization:manage", "team:read", "team:manage", "api_keys:manage", "audit:read"}
+    ),
+    "recruiter": frozenset({"team:read"}),
+    "reviewer": frozenset({"team:read"}),
+}
+
+# What an API key may do, and the scope it needs. Managing keys and roles needs a person.
+API_KEY_ACTIONS: dict[str, str] = {"team:read": "read"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    organization_id: UUID
+    role: str | None = None  # the member's role; None for an API key
+    user_id: UUID | None = None
+    api_key_id: UUID | None = None
+    scopes: frozenset[str] = frozenset()
+
+    def can(self, action: str) -> bool:
+        if self.api_key_id is not None:
+            needed = API_KEY_ACTIONS.get(action)
+            return needed is not None and needed in self.scopes
+        return action in ROLE_ACTIONS.get(self.role or "", frozenset())
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise Forbidden(f"Your role does not allow this ({action}).", code="permission_denied")
+
+
+@dataclass(frozen=True)
+class Operator:
+    key_id: UUID
+    name: str

@@ -1,0 +1,373 @@
+"""HTTP endpoints of Identity & Access: parse, authorise, call the service, return."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from limits import RateLimitItemPerMinute
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from api import pagination
+from api.context import Services, services
+from api.errors import NotAuthenticated, RateLimited, error_responses
+from api.identity import repository as repo
+from api.identity import schemas as s
+from api.identity import service
+from api.identity.auth import current_principal, provide_principal
+from api.identity.principal import Principal
+from api.identity.sessions import start_session
+
+Req = Request[Any, Any, Any]
+
+
+def user_out(u: dict[str, Any]) -> s.UserOut:
+    return s.UserOut(
+        id=u["id"],
+        email=u["email"],
+        name=u["name"],
+        locale=u["locale"],
+        email_verified=u["email_verified_at"] is not None,
+    )
+
+
+def org_out(o: dict[str, Any]) -> s.OrganizationOut:
+    return s.OrganizationOut(
+        id=o["id"],
+        name=o["name"],
+        locale=o["locale"],
+        status=o["status"],
+        created_at=o["created_at"],
+    )
+
+
+def member_out(m: dict[str, Any]) -> s.MemberOut:
+    return s.MemberOut(
+        user_id=m["user_id"],
+        email=m["email"],
+        name=m["name"],
+        role=m["role"],
+        email_verified=m["email_verified_at"] is not None,
+        joined_at=m["created_at"],
+    )
+
+
+def invitation_out(i: dict[str, Any]) -> s.TeamInvitationOut:
+    return s.TeamInvitationOut(
+        id=i["id"],
+        email=i["email"],
+        role=i["role"],
+        expires_at=i["expires_at"],
+        created_at=i["created_at"],
+    )
+
+
+def key_out(k: dict[str, Any]) -> s.ApiKeyOut:
+    return s.ApiKeyOut(
+        id=k["id"],
+        name=k["name"],
+        prefix=k["prefix"],
+        scopes=k["scopes"],
+        created_at=k["created_at"],
+        last_used_at=k["last_used_at"],
+    )
+
+
+async def me_for(svc: Services, user_id: UUID, org_id: UUID) -> s.Me:
+    async with svc.db.platform() as conn:
+        user = await repo.user_by_id(conn, user_id)
+        memberships = await repo.memberships_of_user(conn, user_id)
+        org = await conn.fetchrow("SELECT * FROM organizations WHERE id = $1", org_id)
+    current = next((m for m in memberships if m["organization_id"] == org_id), None)
+    if user is None or org is None or current is None:
+        raise NotAuthenticated("Please log in.")
+    return s.Me(
+        user=user_out(user),
+        organization=org_out(dict(org)),
+        role=current["role"],
+        organizations=[
+            s.OrganizationBrief(
+                id=m["organization_id"], name=m["organization_name"], role=m["role"]
+            )
+            for m in memberships
+        ],
+    )
+
+
+async def log_in_as(request: Req, user: dict[str, Any], org_id: UUID) -> s.Me:
+    await start_session(
+        request,
+        {
+            "user_id": str(user["id"]),
+            "organization_id": str(org_id),
+            "password_changed_at": user["password_changed_at"].isoformat(),
+        },
+    )
+    return await me_for(services(request.app.state), user["id"], org_id)
+
+
+async def check_login_rate(svc: Services, request: Req, email: str) -> None:
+    per_email = RateLimitItemPerMinute(svc.login_attempts_per_15min, 15)
+    per_ip = RateLimitItemPerMinute(svc.login_attempts_per_15min * 5, 15)
+    ip = request.client.host if request.client else "unknown"
+    for item, key in ((per_email, email.strip().lower()), (per_ip, ip)):
+        if not await svc.limiter.hit(item, "login", key):
+            stats = await svc.limiter.get_window_stats(item, "login", key)
+            retry = max(1, int(stats.reset_time - time.time()))
+            raise RateLimited(
+                "Too many log-in attempts. Wait a few minutes and try again.",
+                headers={"Retry-After": str(retry)},
+            )
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/signup", responses=error_responses(400, 409, 422))
+    async def sign_up(self, request: Req, data: s.SignUp) -> s.Me:
+        """Create an organization and its owner, and log in as them."""
+        svc = services(request.app.state)
+        async with svc.db.platform() as conn:
+            user, org = await service.sign_up(
+                conn,
+                data.organization_name,
+                data.name,
+                data.email,
+                data.password,
+                data.locale,
+                svc.public_url,
+            )
+        return await log_in_as(request, user, org["id"])
+
+    @post("/login", responses=error_responses(400, 401, 403, 429))
+    async def log_in(self, request: Req, data: s.LogIn) -> s.Me:
+        svc = services(request.app.state)
+        await check_login_rate(svc, request, data.email)
+        async with svc.db.platform() as conn:
+            user = await service.authenticate_password(conn, data.email, data.password)
+            membership = await service.choose_membership(conn, user["id"], data.organization_id)
+        return await log_in_as(request, user, membership["organization_id"])
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    async def log_out(self, request: Req) -> None:
+        request.clear_session()
+
+    @get("/me", responses=error_responses(401))
+    async def me(self, request: Req) -> s.Me:
+        p = await current_principal(request, allow_suspended=True)
+        if p.user_id is None:
+            raise NotAuthenticated("This endpoint is for people, not API keys.")
+        return await me_for(services(request.app.state), p.user_id, p.organization_id)
+
+    @post("/switch-organization", responses=error_responses(401, 404))
+    async def switch_organization(self, request: Req, data: s.SwitchOrganization) -> s.Me:
+        p = await current_principal(request, allow_suspended=True)
+        svc = services(request.app.state)
+        async with svc.db.platform() as conn:
+            assert p.user_id is not None
+            await service.choose_membership(conn, p.user_id, data.organization_id)
+            user = await repo.user_by_id(conn, p.user_id)
+        assert user is not None
+        return await log_in_as(request, user, data.organization_id)
+
+    @post("/verify-email", responses=error_responses(400, 404, 410))
+    async def verify_email(self, request: Req, data: s.TokenIn) -> None:
+        async with services(request.app.state).db.platform() as conn:
+            await service.verify_email(conn, data.token)
+
+    @post("/verify-email/resend", status_code=HTTP_202_ACCEPTED, responses=error_responses(401))
+    async def resend_verification(self, request: Req) -> None:
+        p = await current_principal(request, allow_suspended=True)
+        svc = services(request.app.state)
+        async with svc.db.platform() as conn:
+            user = await repo.user_by_id(conn, p.user_id) if p.user_id else None
+            if user is not None and user["email_verified_at"] is None:
+                await service.queue_verification(conn, user, svc.public_url)
+
+    @post("/password-reset", status_code=HTTP_202_ACCEPTED, responses=error_responses(400, 429))
+    async def request_password_reset(self, request: Req, data: s.PasswordResetRequest) -> None:
+        """Email a reset link if the account exists; the answer is the same either way."""
+        svc = services(request.app.state)
+        await check_login_rate(svc, request, data.email)
+        async with svc.db.platform() as conn:
+            await service.request_password_reset(conn, data.email, svc.public_url)
+
+    @post("/password-reset/confirm", responses=error_responses(400, 404, 410, 422))
+    async def confirm_password_reset(self, request: Req, data: s.PasswordResetConfirm) -> s.Me:
+        """Set a new password (ending every other session) and log in."""
+        async with services(request.app.state).db.platform() as conn:
+            user = await service.reset_password(conn, data.token, data.password)
+            membership = await service.choose_membership(conn, user["id"], None)
+        return await log_in_as(request, user, membership["organization_id"])
+
+
+class OrganizationController(Controller):
+    path = "/organization"
+    tags = ["organization"]
+    dependencies = {"p": Provide(provide_principal)}
+
+    @get("/", responses=error_responses(401, 403))
+    async def get_organization(self, request: Req, p: Principal) -> s.OrganizationOut:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            org = await repo.organization(t)
+        assert org is not None
+        return org_out(org)
+
+    @patch("/", responses=error_responses(400, 401, 403))
+    async def update_organization(
+        self, request: Req, p: Principal, data: s.OrganizationUpdate
+    ) -> s.OrganizationOut:
+        name = data.name if data.name is not msgspec.UNSET else None
+        locale = data.locale if data.locale is not msgspec.UNSET else None
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            org = await service.update_organization(t, p, name, locale)
+        return org_out(org)
+
+    @get("/audit-log", responses=error_responses(401, 403))
+    async def audit_log(
+        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+    ) -> s.AuditPage:
+        p.require("audit:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            rows = await repo.list_audit(t, limit, pagination.decode_int(cursor))
+        items = [
+            s.AuditEntry(
+                id=r["id"],
+                action=r["action"],
+                target=r["target"],
+                details=r["details"],
+                actor_email=r["actor_email"],
+                actor_api_key_id=r["actor_api_key_id"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+        return s.AuditPage(items=items, next_cursor=pagination.next_cursor(rows, limit, "id"))
+
+
+async def _inviter_name(svc: Services, p: Principal) -> str:
+    async with svc.db.platform() as conn:
+        user = await repo.user_by_id(conn, p.user_id) if p.user_id else None
+    return user["name"] if user else "Your team"
+
+
+class TeamController(Controller):
+    path = "/"
+    tags = ["team"]
+    dependencies = {"p": Provide(provide_principal)}
+
+    @get("/members", responses=error_responses(401, 403))
+    async def list_members(
+        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+    ) -> s.MemberPage:
+        p.require("team:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            rows = await repo.list_members(t, limit, pagination.decode_time(cursor))
+        return s.MemberPage(
+            items=[member_out(r) for r in rows],
+            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+        )
+
+    @patch("/members/{user_id:uuid}", responses=error_responses(400, 401, 403, 404, 409))
+    async def change_role(
+        self, request: Req, p: Principal, user_id: UUID, data: s.RoleUpdate
+    ) -> s.MemberOut:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return member_out(await service.change_role(t, p, user_id, data.role))
+
+    @delete("/members/{user_id:uuid}", responses=error_responses(401, 403, 404, 409))
+    async def remove_member(self, request: Req, p: Principal, user_id: UUID) -> None:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.remove_member(t, p, user_id)
+
+    @get("/team-invitations", responses=error_responses(401, 403))
+    async def list_invitations(
+        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+    ) -> s.TeamInvitationPage:
+        p.require("team:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            rows = await repo.list_team_invitations(t, limit, pagination.decode_time(cursor))
+        return s.TeamInvitationPage(
+            items=[invitation_out(r) for r in rows],
+            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+        )
+
+    @post("/team-invitations", responses=error_responses(400, 401, 403, 409, 422))
+    async def invite(
+        self, request: Req, p: Principal, data: s.TeamInvitationIn
+    ) -> s.TeamInvitationOut:
+        svc = services(request.app.state)
+        inviter = await _inviter_name(svc, p)
+        async with svc.db.tenant(p.organization_id) as t:
+            inv = await service.invite(t, p, inviter, data.email, data.role, svc.public_url)
+        return invitation_out(inv)
+
+    @post("/team-invitations/{invitation_id:uuid}/resend", responses=error_responses(401, 403, 404))
+    async def resend_invitation(
+        self, request: Req, p: Principal, invitation_id: UUID
+    ) -> s.TeamInvitationOut:
+        svc = services(request.app.state)
+        inviter = await _inviter_name(svc, p)
+        async with svc.db.tenant(p.organization_id) as t:
+            inv = await service.resend_invitation(t, p, invitation_id, inviter, svc.public_url)
+        return invitation_out(inv)
+
+    @delete("/team-invitations/{invitation_id:uuid}", responses=error_responses(401, 403, 404))
+    async def revoke_invitation(self, request: Req, p: Principal, invitation_id: UUID) -> None:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.revoke_invitation(t, p, invitation_id)
+
+    @get("/api-keys", responses=error_responses(401, 403))
+    async def list_api_keys(
+        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+    ) -> s.ApiKeyPage:
+        p.require("api_keys:manage")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            rows = await repo.list_api_keys(t, limit, pagination.decode_time(cursor))
+        return s.ApiKeyPage(
+            items=[key_out(r) for r in rows],
+            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+        )
+
+    @post("/api-keys", responses=error_responses(400, 401, 403))
+    async def create_api_key(self, request: Req, p: Principal, data: s.ApiKeyIn) -> s.ApiKeyCreated:
+        """Create a key; its secret is in this response only."""
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            key, secret = await service.create_api_key(t, p, data.name, list(data.scopes))
+        return s.ApiKeyCreated(key=key_out(key), secret=secret)
+
+    @delete("/api-keys/{key_id:uuid}", responses=error_responses(401, 403, 404))
+    async def revoke_api_key(self, request: Req, p: Principal, key_id: UUID) -> None:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.revoke_api_key(t, p, key_id)
+
+
+class InvitationAcceptanceController(Controller):
+    """Public endpoints reached from the emailed invitation link."""
+
+    path = "/team-invitations"
+    tags = ["team"]
+
+    @get("/preview", responses=error_responses(400, 404, 410))
+    async def preview(self, request: Req, token: str) -> s.TeamInvitationPreview:
+        async with services(request.app.state).db.platform() as conn:
+            inv = await service.preview_invitation(conn, token)
+        return s.TeamInvitationPreview(
+            organization_name=inv["organization_name"],
+            email=inv["email"],
+            role=inv["role"],
+            account_exists=inv["account_exists"],
+        )
+
+    @post("/accept", responses=error_responses(400, 401, 404, 410, 422))
+    async def accept(self, request: Req, data: s.AcceptInvitation) -> s.Me:
+        async with services(request.app.state).db.platform() as conn:
+            user, org_id = await service.accept_invitation(
+                conn, data.token, data.name, data.password
+            )
+        return await log_in_as(request, user, org_id)

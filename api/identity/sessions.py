@@ -1,0 +1,60 @@
+"""Server-side sessions in Redis (Litestar's session middleware), with a fresh session id at
+every log-in so that an id planted before log-in is worthless after it."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.types import Message, ScopeSession
+
+_NEW_ID = "fairview.new_session_id"
+SESSION_DAYS = 14
+
+
+class _RotatingBackend(ServerSideSessionBackend):
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        new_id: str | None = connection.scope.get(_NEW_ID)  # type: ignore[assignment]
+        return new_id or super().get_session_id(connection)
+
+    async def store_in_message(
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> None:
+        # Anonymous visitors get no session (no cookie, no Redis write) until they log in.
+        if scope_session == {} and not connection.cookies.get(self.config.key):
+            return
+        await super().store_in_message(scope_session, message, connection)
+
+
+class SessionConfig(ServerSideSessionConfig):
+    _backend_class = _RotatingBackend
+
+
+def session_config(secure: bool) -> SessionConfig:
+    return SessionConfig(
+        key="fairview_session",
+        store="sessions",
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        max_age=SESSION_DAYS * 24 * 3600,
+        renew_on_access=True,
+    )
+
+
+async def start_session(request: Request[Any, Any, Any], data: dict[str, Any]) -> None:
+    """Log in: drop the old session (if any) and issue a new id carrying ``data``."""
+    old = request.cookies.get("fairview_session")
+    if old:
+        await request.app.stores.get("sessions").delete(old)
+    request.scope[_NEW_ID] = secrets.token_hex(32)  # type: ignore[literal-required]
+    request.set_session(data)

@@ -1,0 +1,1 @@
+"""Notification: email (queued with the change, sent by the mailer with retries)."""

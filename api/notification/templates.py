@@ -1,0 +1,102 @@
+"""Email templates in English and Russian: a subject, a plain-text body and an HTML body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+# Each template: subject, greeting paragraph(s), the call to action, and a closing note.
+TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
+    "verify_email": {
+        "en": {
+            "subject": "Confirm your email for Fairview",
+            "body": "Hi {name},\n\nPlease confirm that {email} is your email address.",
+            "action": "Confirm email",
+            "footer": "The link works for {hours} hours. If you did not sign up, ignore this email.",
+        },
+        "ru": {
+            "subject": "Подтвердите адрес почты в Fairview",
+            "body": "Здравствуйте, {name}!\n\nПодтвердите, что адрес {email} принадлежит вам.",
+            "action": "Подтвердить адрес",
+            "footer": "Ссылка действует {hours} ч. Если вы не регистрировались, просто "
+            "проигнорируйте это письмо.",
+        },
+    },
+    "reset_password": {
+        "en": {
+            "subject": "Reset your Fairview password",
+            "body": "Hi {name},\n\nSomeone (hopefully you) asked to reset the password of {email}.",
+            "action": "Choose a new password",
+            "footer": "The link works once, for {hours} hour(s). If you did not ask for it, "
+            "ignore this email: your password stays as it is.",
+        },
+        "ru": {
+            "subject": "Сброс пароля в Fairview",
+            "body": "Здравствуйте, {name}!\n\nКто-то (надеемся, вы) запросил сброс пароля для "
+            "{email}.",
+            "action": "Задать новый пароль",
+            "footer": "Ссылка одноразовая и действует {hours} ч. Если вы не запрашивали сброс, "
+            "проигнорируйте письмо: пароль не изменится.",
+        },
+    },
+    "team_invitation": {
+        "en": {
+            "subject": "{inviter} invited you to {organization} on Fairview",
+            "body": "Hello,\n\n{inviter} invited you to join {organization} on Fairview as {role}.",
+            "action": "Accept the invitation",
+            "footer": "The invitation expires in {days} days.",
+        },
+        "ru": {
+            "subject": "{inviter} приглашает вас в {organization} на Fairview",
+            "body": "Здравствуйте!\n\n{inviter} приглашает вас в команду {organization} на "
+            "Fairview с ролью «{role}».",
+            "action": "Принять приглашение",
+            "footer": "Приглашение действует {days} дн.",
+        },
+    },
+}
+
+ROLE_NAMES = {
+    "en": {"owner": "owner", "admin": "admin", "recruiter": "recruiter", "reviewer": "reviewer"},
+    "ru": {
+        "owner": "владелец",
+        "admin": "администратор",
+        "recruiter": "рекрутер",
+        "reviewer": "ревьюер",
+    },
+}
+
+
+def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
+    texts = TEMPLATES[template].get(locale) or TEMPLATES[template]["en"]
+    if "role" in context:
+        context["role"] = ROLE_NAMES.get(locale, ROLE_NAMES["en"]).get(
+            context["role"], context["role"]
+        )
+    subject = texts["subject"].format(**context)
+    body = texts["body"].format(**context)
+    action = texts["action"]
+    footer = texts["footer"].format(**context)
+    text = f"{body}\n\n{action}: {link}\n\n{footer}\n\n— Fairview\n"
+    paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n"))
+    html = (
+        '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2937;'
+        'max-width:560px;margin:auto;padding:24px">'
+        f"{paragraphs}"
+        f'<p><a href="{escape(link, quote=True)}" style="display:inline-block;background:#2f5bea;'
+        'color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">'
+        f"{escape(action)}</a></p>"
+        f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>'
+        f'<p style="color:#6b7280;font-size:13px">{escape(link)}</p>'
+        "</body></html>"
+    )
+    return Rendered(subject, text, html)

@@ -1,0 +1,1 @@
+"""Health, readiness and metrics endpoints, served by every process."""

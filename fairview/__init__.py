@@ -1,0 +1,1 @@
+"""Fairview composition root: settings, CLI, logging and process wiring."""

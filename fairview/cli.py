@@ -1,0 +1,97 @@
+"""The ``fairview`` command: run the product or one of its processes, migrate, make keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from uuid import uuid4
+
+import uvicorn
+
+from fairview import logging as fv_logging
+from fairview.settings import Settings, SettingsError
+
+
+def _serve(settings: Settings, with_workers: bool) -> None:
+    from fairview.runtime import build_app
+
+    app = build_app(settings, with_workers=with_workers)
+    print(
+        f"\n  Fairview is running at {settings.public_url}\n"
+        f'  Open it in a browser and choose "Create an account" to make the first '
+        f"organization.\n  API docs: {settings.public_url}/api/docs\n",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        proxy_headers=settings.production,
+        ws="websockets-sansio",
+    )
+
+
+def _operator_key(settings: Settings, name: str) -> None:
+    from api.identity import repository as repo
+    from api.identity import security
+    from storage.db import Database
+
+    async def create() -> str:
+        db = Database(settings.database_url, settings.database_role)
+        await db.connect()
+        try:
+            secret = security.new_api_key(security.OPERATOR_KEY_PREFIX)
+            async with db.platform() as conn:
+                await repo.create_operator_key(
+                    conn,
+                    uuid4(),
+                    name,
+                    security.display_prefix(secret),
+                    security.token_hash(secret),
+                )
+            return secret
+        finally:
+            await db.close()
+
+    print(asyncio.run(create()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fairview")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="everything on one machine: API, workers, embedded broker")
+    sub.add_parser("api", help="the API process only")
+    sub.add_parser("worker", help="the background workers only")
+    sub.add_parser("migrate", help="create the database if needed and apply migrations")
+    key = sub.add_parser("operator-key", help="create an operator key for the admin API")
+    key.add_argument("name")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"fairview: {exc}", file=sys.stderr)
+        return 2
+    fv_logging.configure(settings.log_json or settings.production)
+
+    if args.command in ("run", "migrate"):
+        from storage.migrate import migrate
+
+        migrate(settings.database_url)
+    if args.command == "run":
+        _serve(settings, with_workers=True)
+    elif args.command == "api":
+        _serve(settings, with_workers=False)
+    elif args.command == "worker":
+        from fairview.runtime import run_workers
+
+        asyncio.run(run_workers(settings))
+    elif args.command == "operator-key":
+        _operator_key(settings, args.name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Process wiring: build the shared services from settings and run the API and the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from litestar import Litestar
+from redis.asyncio import Redis
+
+from api.app import AppConfig, create_app
+from api.context import Services
+from api.notification.mailer import SmtpConfig, run_mailer
+from fairview.settings import Settings
+from storage.db import Database
+from storage.objects import object_store_from_url
+from streaming.broker import EmbeddedBroker
+from streaming.bus import KafkaBus
+from streaming.outbox import run_relay
+
+log = structlog.get_logger("fairview")
+
+Loop = Callable[[], Coroutine[Any, Any, None]]
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        tls=settings.smtp_tls,
+        mail_from=settings.mail_from,
+        outbox_dir=settings.mail_outbox_dir,
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Services]:
+    db = Database(settings.database_url, settings.database_role)
+    redis = Redis.from_url(settings.redis_url)
+    bus = KafkaBus(kafka)
+    await db.connect()
+    try:
+        await bus.start()
+        try:
+            limiter = MovingWindowRateLimiter(
+                RedisStorage("async+" + settings.redis_url, implementation="redispy")
+            )
+            yield Services(
+                db=db,
+                redis=redis,
+                bus=bus,
+                objects=object_store_from_url(
+                    settings.object_store,
+                    settings.s3_endpoint_url,
+                    settings.s3_region,
+                    settings.s3_access_key_id,
+                    settings.s3_secret_access_key,
+                ),
+                limiter=limiter,
+                public_url=settings.public_url,
+                login_attempts_per_15min=settings.login_attempts_per_15min,
+            )
+        finally:
+            await bus.stop()
+    finally:
+        await redis.aclose()
+        await db.close()
+
+
+def background_loops(settings: Settings, svc: Services) -> list[Loop]:
+    return [
+        lambda: run_relay(svc.db, svc.bus),
+        lambda: run_mailer(svc.db, smtp_config(settings)),
+    ]
+
+
+@asynccontextmanager
+async def running_tasks(loops: list[Loop]) -> AsyncIterator[None]:
+    tasks = [asyncio.create_task(loop()) for loop in loops]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@asynccontextmanager
+async def kafka_bootstrap(settings: Settings) -> AsyncIterator[str]:
+    """The configured Kafka, or the embedded broker started for this process."""
+    if settings.kafka:
+        yield settings.kafka
+        return
+    broker = EmbeddedBroker(settings.kafka_port)
+    await broker.start()
+    log.info("embedded_broker_started", bootstrap=broker.bootstrap)
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+def build_app(settings: Settings, *, with_workers: bool, kafka: str | None = None) -> Litestar:
+    """The API process (and, for one machine, the workers beside it)."""
+    redis = Redis.from_url(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            bootstrap = (
+                kafka if kafka else await stack.enter_async_context(kafka_bootstrap(settings))
+            )
+            svc = await stack.enter_async_context(open_services(settings, bootstrap))
+            app.state.services = svc
+            if with_workers:
+                await stack.enter_async_context(running_tasks(background_loops(settings, svc)))
+            yield
+        await redis.aclose()
+
+    dist = Path(settings.web_dist)
+    return create_app(
+        AppConfig(
+            secret_key=settings.secret_key,
+            secure_cookies=settings.secure_cookies,
+            web_dist=dist if dist.exists() else None,
+        ),
+        redis,
+        lifespan,
+    )
+
+
+async def run_workers(settings: Settings) -> None:
+    async with kafka_bootstrap(settings) as bootstrap, open_services(settings, bootstrap) as svc:
+        log.info("worker_started")
+        await asyncio.gather(*(loop() for loop in background_loops(settings, svc)))

@@ -1,0 +1,97 @@
+"""One typed settings object, read from ``FAIRVIEW_*`` environment variables.
+
+Defaults run the whole product on one machine; production refuses the default secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET = "dev-secret-change-me-dev-secret-change-me"  # noqa: S105 - refused in production
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a configuration Fairview will not run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"  # development | production | test
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/fairview"
+    # Role the app switches to on every connection so Row-Level Security applies even when the
+    # connecting user owns the tables; empty disables the switch.
+    database_role: str = "fairview_app"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Empty means: start the embedded Kafka-protocol broker (one-machine mode).
+    kafka: str = ""
+    kafka_port: int = 19092
+    object_store: str = str(ROOT / "var" / "objects")  # a directory or s3://bucket/prefix
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    secret_key: str = DEFAULT_SECRET
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_host: str = ""  # empty: emails go to the outbox directory instead
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "none"  # none | starttls | tls
+    mail_from: str = "Fairview <no-reply@fairview.local>"
+    mail_outbox_dir: str = str(ROOT / "var" / "outbox")
+    login_attempts_per_15min: int = 10
+    web_dist: str = str(ROOT / "web" / "dist")
+    log_json: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(env_name(f.name))
+            if raw is None:
+                continue
+            if f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "bool":
+                values[f.name] = raw.lower() in {"1", "true", "yes", "on"}
+            else:
+                values[f.name] = raw
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.environment not in {"development", "production", "test"}:
+            raise SettingsError("FAIRVIEW_ENVIRONMENT must be development, production or test")
+        if self.production:
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+                raise SettingsError(
+                    "FAIRVIEW_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (for example: python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')"
+                )
+            if not self.public_url.startswith("https://"):
+                raise SettingsError("FAIRVIEW_PUBLIC_URL must be an https:// URL in production")
+
+
+def env_name(field_name: str) -> str:
+    return "FAIRVIEW_" + field_name.upper()
+
+
+def env_names() -> set[str]:
+    return {env_name(f.name) for f in fields(Settings)}

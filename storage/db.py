@@ -1,0 +1,92 @@
+"""Postgres access: one asyncpg pool, transactions owned by the caller, tenant scoping.
+
+Every transaction declares whose rows it may touch. ``Database.tenant(org_id)`` scopes it to one
+organization (repositories also filter by ``organization_id``; Row-Level Security is the second
+line); ``Database.platform()`` is for the few platform-level operations that must span
+organizations (logging in by email, the admin API, background relays).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A connection inside a transaction scoped to one organization."""
+
+    conn: asyncpg.Connection
+    organization_id: UUID
+
+
+class Database:
+    def __init__(self, url: str, role: str = "", min_size: int = 1, max_size: int = 10) -> None:
+        self.url = url
+        self.role = role
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.url, min_size=self._min_size, max_size=self._max_size, init=_init_connection
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("Database.connect() was not called")
+        return self._pool
+
+    @asynccontextmanager
+    async def _transaction(
+        self, organization_id: UUID | None, bypass: bool
+    ) -> AsyncIterator[asyncpg.Connection]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Local to the transaction, so a pooled connection never carries a tenant over.
+            await conn.execute(
+                "SELECT set_config('fairview.organization_id', $1, true),"
+                " set_config('fairview.bypass_rls', $2, true),"
+                " CASE WHEN $3 <> '' THEN set_config('role', $3, true) END",
+                str(organization_id) if organization_id else "",
+                "on" if bypass else "off",
+                self.role,
+            )
+            yield conn
+
+    @asynccontextmanager
+    async def tenant(self, organization_id: UUID) -> AsyncIterator[Tenant]:
+        async with self._transaction(organization_id, bypass=False) as conn:
+            yield Tenant(conn, organization_id)
+
+    @asynccontextmanager
+    async def platform(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._transaction(None, bypass=True) as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+
+def row_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None

@@ -1,0 +1,1 @@
+"""The event bus (Kafka protocol via aiokafka) and the stream-processor runtime."""

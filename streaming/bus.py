@@ -1,0 +1,108 @@
+"""The event bus: one small interface, aiokafka as its implementation.
+
+Delivery is at-least-once: producers use ``acks="all"`` (the embedded broker does not support
+idempotent producers) and every consumer de-duplicates by the ids its messages carry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+EVENTS = "events"  # domain events relayed from the outbox, keyed by organization id
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    key: str
+    value: dict[str, Any]
+    partition: int
+    offset: int
+
+
+class EventBus(Protocol):
+    async def publish(self, topic: str, key: str, value: dict[str, Any]) -> None: ...
+    async def ping(self) -> None: ...
+    def consume(
+        self, topics: list[str], group: str, *, from_beginning: bool = True
+    ) -> AsyncIterator[Message]: ...
+
+
+class KafkaBus:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "fairview",
+        session_timeout_ms: int = 10_000,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.client_id = client_id
+        self.session_timeout_ms = session_timeout_ms
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=5,
+            key_serializer=str.encode,
+            value_serializer=lambda v: json.dumps(v, separators=(",", ":")).encode(),
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("KafkaBus.start() was not called")
+        return self._producer
+
+    async def publish(self, topic: str, key: str, value: dict[str, Any]) -> None:
+        await self.producer.send_and_wait(topic, value=value, key=key)
+
+    async def ping(self) -> None:
+        await self.producer.client.fetch_all_metadata()
+
+    async def consume(
+        self, topics: list[str], group: str, *, from_beginning: bool = True
+    ) -> AsyncIterator[Message]:
+        """Yield messages of a consumer group; a message's offset is committed after the
+        caller asks for the next one, so a crash re-delivers at most the message in hand."""
+        consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(100, self.session_timeout_ms // 5),
+            key_deserializer=lambda k: k.decode() if k is not None else "",
+            value_deserializer=json.loads,
+        )
+        await consumer.start()
+        try:
+            async for record in consumer:
+                yield Message(
+                    record.topic, record.key, record.value, record.partition, record.offset
+                )
+                await consumer.commit(
+                    {TopicPartition(record.topic, record.partition): record.offset + 1}
+                )
+        finally:
+            await consumer.stop()
+
+
+Handler = Callable[[Message], Awaitable[None]]

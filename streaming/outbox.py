@@ -1,0 +1,43 @@
+"""Relays the transactional outbox to the bus: rows committed with a change are published after
+commit, in order, at least once (consumers de-duplicate by the event's ``id``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from storage.db import Database
+from storage.wakeup import Wakeup
+from streaming.bus import EventBus
+
+log = structlog.get_logger("fairview.outbox")
+
+
+async def relay_once(db: Database, bus: EventBus, batch: int = 100) -> int:
+    async with db.platform() as conn:
+        rows = await conn.fetch(
+            "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL"
+            " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            batch,
+        )
+        for row in rows:
+            await bus.publish(row["topic"], row["key"], row["payload"])
+        if rows:
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [r["id"] for r in rows],
+            )
+    return len(rows)
+
+
+async def run_relay(db: Database, bus: EventBus, poll_s: float = 5.0) -> None:
+    async with Wakeup(db.pool, "outbox") as wakeup:
+        while True:
+            try:
+                while await relay_once(db, bus):
+                    pass
+            except Exception:  # the bus may be briefly away; rows stay pending and are retried
+                log.exception("outbox_relay_failed")
+                await asyncio.sleep(1)
+            await wakeup.wait(poll_s)
