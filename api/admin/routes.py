@@ -6,7 +6,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import pagination
 from api.admin import repository as repo
@@ -45,10 +46,10 @@ class AdminController(Controller):
     async def list_organizations(
         self,
         request: Req,
-        operator: Operator,
-        limit: Limit = 50,
-        cursor: str | None = None,
-        status: Literal["active", "suspended"] | None = None,
+        operator: NamedDependency[Operator],
+        limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[str | None] = None,
+        status: FromQuery[Literal["active", "suspended"] | None] = None,
     ) -> s.AdminOrganizationPage:
         async with services(request.app.state).db.platform() as conn:
             rows = await repo.list_organizations(
@@ -61,7 +62,7 @@ class AdminController(Controller):
 
     @get("/organizations/{organization_id:uuid}", responses=error_responses(404))
     async def get_organization(
-        self, request: Req, operator: Operator, organization_id: UUID
+        self, request: Req, operator: NamedDependency[Operator], organization_id: FromPath[UUID]
     ) -> s.AdminOrganization:
         async with services(request.app.state).db.platform() as conn:
             row = await repo.organization(conn, organization_id)
@@ -81,14 +82,18 @@ class AdminController(Controller):
 
     @post("/organizations/{organization_id:uuid}/suspend", responses=error_responses(400, 404))
     async def suspend(
-        self, request: Req, operator: Operator, organization_id: UUID, data: s.Suspend
+        self,
+        request: Req,
+        operator: NamedDependency[Operator],
+        organization_id: FromPath[UUID],
+        data: JSONBody[s.Suspend],
     ) -> s.AdminOrganization:
         """Suspend an organization: its members and keys get 403 until it is reinstated."""
         return await self._set_status(request, organization_id, "suspended", data.reason)
 
     @post("/organizations/{organization_id:uuid}/reinstate", responses=error_responses(404))
     async def reinstate(
-        self, request: Req, operator: Operator, organization_id: UUID
+        self, request: Req, operator: NamedDependency[Operator], organization_id: FromPath[UUID]
     ) -> s.AdminOrganization:
         return await self._set_status(request, organization_id, "active", None)
 
@@ -96,10 +101,10 @@ class AdminController(Controller):
     async def list_users(
         self,
         request: Req,
-        operator: Operator,
-        limit: Limit = 50,
-        cursor: str | None = None,
-        email: str | None = None,
+        operator: NamedDependency[Operator],
+        limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[str | None] = None,
+        email: FromQuery[str | None] = None,
     ) -> s.AdminUserPage:
         async with services(request.app.state).db.platform() as conn:
             rows = await repo.list_users(conn, limit, pagination.decode_time(cursor), email)

@@ -9,7 +9,8 @@ from uuid import UUID
 import msgspec
 from limits import RateLimitItemPerMinute
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from api import pagination
@@ -129,7 +130,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/signup", responses=error_responses(400, 409, 422))
-    async def sign_up(self, request: Req, data: s.SignUp) -> s.Me:
+    async def sign_up(self, request: Req, data: JSONBody[s.SignUp]) -> s.Me:
         """Create an organization and its owner, and log in as them."""
         svc = services(request.app.state)
         async with svc.db.platform() as conn:
@@ -145,7 +146,7 @@ class AuthController(Controller):
         return await log_in_as(request, user, org["id"])
 
     @post("/login", responses=error_responses(400, 401, 403, 429))
-    async def log_in(self, request: Req, data: s.LogIn) -> s.Me:
+    async def log_in(self, request: Req, data: JSONBody[s.LogIn]) -> s.Me:
         svc = services(request.app.state)
         await check_login_rate(svc, request, data.email)
         async with svc.db.platform() as conn:
@@ -165,7 +166,7 @@ class AuthController(Controller):
         return await me_for(services(request.app.state), p.user_id, p.organization_id)
 
     @post("/switch-organization", responses=error_responses(401, 404))
-    async def switch_organization(self, request: Req, data: s.SwitchOrganization) -> s.Me:
+    async def switch_organization(self, request: Req, data: JSONBody[s.SwitchOrganization]) -> s.Me:
         p = await current_principal(request, allow_suspended=True)
         svc = services(request.app.state)
         async with svc.db.platform() as conn:
@@ -176,7 +177,7 @@ class AuthController(Controller):
         return await log_in_as(request, user, data.organization_id)
 
     @post("/verify-email", responses=error_responses(400, 404, 410))
-    async def verify_email(self, request: Req, data: s.TokenIn) -> None:
+    async def verify_email(self, request: Req, data: JSONBody[s.TokenIn]) -> None:
         async with services(request.app.state).db.platform() as conn:
             await service.verify_email(conn, data.token)
 
@@ -190,7 +191,9 @@ class AuthController(Controller):
                 await service.queue_verification(conn, user, svc.public_url)
 
     @post("/password-reset", status_code=HTTP_202_ACCEPTED, responses=error_responses(400, 429))
-    async def request_password_reset(self, request: Req, data: s.PasswordResetRequest) -> None:
+    async def request_password_reset(
+        self, request: Req, data: JSONBody[s.PasswordResetRequest]
+    ) -> None:
         """Email a reset link if the account exists; the answer is the same either way."""
         svc = services(request.app.state)
         await check_login_rate(svc, request, data.email)
@@ -198,7 +201,9 @@ class AuthController(Controller):
             await service.request_password_reset(conn, data.email, svc.public_url)
 
     @post("/password-reset/confirm", responses=error_responses(400, 404, 410, 422))
-    async def confirm_password_reset(self, request: Req, data: s.PasswordResetConfirm) -> s.Me:
+    async def confirm_password_reset(
+        self, request: Req, data: JSONBody[s.PasswordResetConfirm]
+    ) -> s.Me:
         """Set a new password (ending every other session) and log in."""
         async with services(request.app.state).db.platform() as conn:
             user = await service.reset_password(conn, data.token, data.password)
@@ -212,7 +217,9 @@ class OrganizationController(Controller):
     dependencies = {"p": Provide(provide_principal)}
 
     @get("/", responses=error_responses(401, 403))
-    async def get_organization(self, request: Req, p: Principal) -> s.OrganizationOut:
+    async def get_organization(
+        self, request: Req, p: NamedDependency[Principal]
+    ) -> s.OrganizationOut:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             org = await repo.organization(t)
         assert org is not None
@@ -220,7 +227,7 @@ class OrganizationController(Controller):
 
     @patch("/", responses=error_responses(400, 401, 403))
     async def update_organization(
-        self, request: Req, p: Principal, data: s.OrganizationUpdate
+        self, request: Req, p: NamedDependency[Principal], data: JSONBody[s.OrganizationUpdate]
     ) -> s.OrganizationOut:
         name = data.name if data.name is not msgspec.UNSET else None
         locale = data.locale if data.locale is not msgspec.UNSET else None
@@ -230,7 +237,11 @@ class OrganizationController(Controller):
 
     @get("/audit-log", responses=error_responses(401, 403))
     async def audit_log(
-        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> s.AuditPage:
         p.require("audit:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -250,7 +261,7 @@ class OrganizationController(Controller):
         return s.AuditPage(items=items, next_cursor=pagination.next_cursor(rows, limit, "id"))
 
 
-async def _inviter_name(svc: Services, p: Principal) -> str:
+async def _inviter_name(svc: Services, p: NamedDependency[Principal]) -> str:
     async with svc.db.platform() as conn:
         user = await repo.user_by_id(conn, p.user_id) if p.user_id else None
     return user["name"] if user else "Your team"
@@ -263,7 +274,11 @@ class TeamController(Controller):
 
     @get("/members", responses=error_responses(401, 403))
     async def list_members(
-        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> s.MemberPage:
         p.require("team:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -275,19 +290,29 @@ class TeamController(Controller):
 
     @patch("/members/{user_id:uuid}", responses=error_responses(400, 401, 403, 404, 409))
     async def change_role(
-        self, request: Req, p: Principal, user_id: UUID, data: s.RoleUpdate
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        user_id: FromPath[UUID],
+        data: JSONBody[s.RoleUpdate],
     ) -> s.MemberOut:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return member_out(await service.change_role(t, p, user_id, data.role))
 
     @delete("/members/{user_id:uuid}", responses=error_responses(401, 403, 404, 409))
-    async def remove_member(self, request: Req, p: Principal, user_id: UUID) -> None:
+    async def remove_member(
+        self, request: Req, p: NamedDependency[Principal], user_id: FromPath[UUID]
+    ) -> None:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.remove_member(t, p, user_id)
 
     @get("/team-invitations", responses=error_responses(401, 403))
     async def list_invitations(
-        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> s.TeamInvitationPage:
         p.require("team:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -299,7 +324,7 @@ class TeamController(Controller):
 
     @post("/team-invitations", responses=error_responses(400, 401, 403, 409, 422))
     async def invite(
-        self, request: Req, p: Principal, data: s.TeamInvitationIn
+        self, request: Req, p: NamedDependency[Principal], data: JSONBody[s.TeamInvitationIn]
     ) -> s.TeamInvitationOut:
         svc = services(request.app.state)
         inviter = await _inviter_name(svc, p)
@@ -309,7 +334,7 @@ class TeamController(Controller):
 
     @post("/team-invitations/{invitation_id:uuid}/resend", responses=error_responses(401, 403, 404))
     async def resend_invitation(
-        self, request: Req, p: Principal, invitation_id: UUID
+        self, request: Req, p: NamedDependency[Principal], invitation_id: FromPath[UUID]
     ) -> s.TeamInvitationOut:
         svc = services(request.app.state)
         inviter = await _inviter_name(svc, p)
@@ -318,13 +343,19 @@ class TeamController(Controller):
         return invitation_out(inv)
 
     @delete("/team-invitations/{invitation_id:uuid}", responses=error_responses(401, 403, 404))
-    async def revoke_invitation(self, request: Req, p: Principal, invitation_id: UUID) -> None:
+    async def revoke_invitation(
+        self, request: Req, p: NamedDependency[Principal], invitation_id: FromPath[UUID]
+    ) -> None:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.revoke_invitation(t, p, invitation_id)
 
     @get("/api-keys", responses=error_responses(401, 403))
     async def list_api_keys(
-        self, request: Req, p: Principal, limit: s.Limit = 50, cursor: str | None = None
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> s.ApiKeyPage:
         p.require("api_keys:manage")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -335,14 +366,18 @@ class TeamController(Controller):
         )
 
     @post("/api-keys", responses=error_responses(400, 401, 403))
-    async def create_api_key(self, request: Req, p: Principal, data: s.ApiKeyIn) -> s.ApiKeyCreated:
+    async def create_api_key(
+        self, request: Req, p: NamedDependency[Principal], data: JSONBody[s.ApiKeyIn]
+    ) -> s.ApiKeyCreated:
         """Create a key; its secret is in this response only."""
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             key, secret = await service.create_api_key(t, p, data.name, list(data.scopes))
         return s.ApiKeyCreated(key=key_out(key), secret=secret)
 
     @delete("/api-keys/{key_id:uuid}", responses=error_responses(401, 403, 404))
-    async def revoke_api_key(self, request: Req, p: Principal, key_id: UUID) -> None:
+    async def revoke_api_key(
+        self, request: Req, p: NamedDependency[Principal], key_id: FromPath[UUID]
+    ) -> None:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.revoke_api_key(t, p, key_id)
 
@@ -354,7 +389,7 @@ class InvitationAcceptanceController(Controller):
     tags = ["team"]
 
     @get("/preview", responses=error_responses(400, 404, 410))
-    async def preview(self, request: Req, token: str) -> s.TeamInvitationPreview:
+    async def preview(self, request: Req, token: FromQuery[str]) -> s.TeamInvitationPreview:
         async with services(request.app.state).db.platform() as conn:
             inv = await service.preview_invitation(conn, token)
         return s.TeamInvitationPreview(
@@ -365,7 +400,7 @@ class InvitationAcceptanceController(Controller):
         )
 
     @post("/accept", responses=error_responses(400, 401, 404, 410, 422))
-    async def accept(self, request: Req, data: s.AcceptInvitation) -> s.Me:
+    async def accept(self, request: Req, data: JSONBody[s.AcceptInvitation]) -> s.Me:
         async with services(request.app.state).db.platform() as conn:
             user, org_id = await service.accept_invitation(
                 conn, data.token, data.name, data.password

@@ -1,0 +1,110 @@
+"""Real services for the test suite: Postgres, Redis, a Kafka-protocol broker, SMTP, S3.
+
+Postgres and Redis are the machine's (``FAIRVIEW_TEST_DATABASE_URL``, ``FAIRVIEW_TEST_REDIS_URL``);
+the broker (tansu), an SMTP server (aiosmtpd) and an S3 endpoint (moto) are started here. When a
+service is missing, tests skip with the reason, except under ``CI=true`` where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+DATABASE_URL = os.environ.get(
+    "FAIRVIEW_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("FAIRVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def unavailable(what: str, why: object) -> None:
+    message = f"{what} is not available: {why}"
+    if CI:
+        pytest.fail(message + " (CI=true: every service must be available)", pytrace=False)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+class Inbox:
+    """Messages received by the test SMTP server (which runs in its own thread)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._arrived: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._arrived = asyncio.Event()
+
+    def add(self, raw: bytes) -> None:
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        if self._loop is not None and self._arrived is not None:
+            self._loop.call_soon_threadsafe(self._arrived.set)
+
+    async def wait_for(
+        self, match: Callable[[EmailMessage], bool], timeout_s: float = 10.0
+    ) -> EmailMessage:
+        assert self._arrived is not None, "bind() the inbox to the test's loop first"
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            self._arrived.clear()
+            found = next((m for m in self.messages if match(m)), None)
+            if found is not None:
+                return found
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching email among {len(self.messages)} received")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def body_text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    content: str = part.get_content()
+    return content
+
+
+def link_in(msg: EmailMessage, path: str) -> str:
+    for word in body_text(msg).split():
+        if f"/{path}?token=" in word:
+            return word
+    raise AssertionError(f"no /{path} link in the email: {body_text(msg)!r}")
+
+
+def token_in(msg: EmailMessage, path: str) -> str:
+    return link_in(msg, path).split("token=", 1)[1]
+
+
+class SmtpHandler:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.inbox.add(envelope.original_content or envelope.content)
+        return "250 Message accepted for delivery"
