@@ -42,4 +42,5 @@ def new_api_key(prefix: str = API_KEY_PREFIX) -> str:
 
 
 def display_prefix(key: str) -> str:
-    return key[: len(key.split("_", 1)[0]) + 7]
+    """What lists show to tell keys apart: the kind and 8 characters of the secret."""
+    return key[: key.index("_") + 9]

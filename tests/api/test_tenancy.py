@@ -1,0 +1,180 @@
+"""Tenant isolation: every route, called with another organization's ids, answers 404 and
+changes nothing; Row-Level Security stops what a missed filter would let through."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from storage.db import Database
+from tests.api_client import ApiClient
+from tests.services import Inbox, token_in
+
+TABLES = [
+    "organizations",
+    "users",
+    "memberships",
+    "team_invitations",
+    "api_keys",
+    "audit_log",
+    "auth_tokens",
+    "outbox",
+    "email_deliveries",
+    "operator_keys",
+]
+
+
+async def snapshot(db: asyncpg.Connection) -> dict[str, list[Any]]:
+    return {
+        t: [dict(r) for r in await db.fetch(f"SELECT * FROM {t} ORDER BY 1")]
+        for t in TABLES
+    }
+
+
+def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """A minimal valid value for an OpenAPI schema."""
+    if "$ref" in schema:
+        return example(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return example(options[0], components)
+    if "enum" in schema:
+        return schema["enum"][-1]
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            name: example(sub, components)
+            for name, sub in schema.get("properties", {}).items()
+            if name in schema.get("required", [])
+        }
+    if kind == "array":
+        return [example(schema["items"], components)]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "uuid":
+        return str(uuid.uuid4())
+    if schema.get("format") == "email" or "email" in str(schema.get("examples", "")):
+        return "someone@example.com"
+    return "x" * max(16, schema.get("minLength", 1))
+
+
+@pytest.fixture
+async def two_orgs(api: ApiClient, client_factory: Any, inbox: Inbox) -> dict[str, Any]:
+    await api.sign_up(email="ada@a.example", org="A")
+    b = client_factory()
+    b_me = await b.sign_up(email="bob@b.example", org="B")
+    r = await b.post("/api/v1/team-invitations", json={"email": "carl@b.example"})
+    carl_inv = r.json()["id"]
+    mail = await inbox.wait_for(lambda m: m["To"] == "carl@b.example")
+    carl = client_factory()
+    r = await carl.post(
+        "/api/v1/team-invitations/accept",
+        json={
+            "token": token_in(mail, "accept-invite"),
+            "name": "Carl",
+            "password": "p" * 4 + "assw0rd!",
+        },
+    )
+    assert r.status_code == 201, r.text
+    pending = (await b.post("/api/v1/team-invitations", json={"email": "dan@b.example"})).json()
+    key = (await b.post("/api/v1/api-keys", json={"name": "b", "scopes": ["read", "write"]})).json()
+    assert carl_inv
+    return {
+        "user_id": r.json()["user"]["id"],
+        "invitation_id": pending["id"],
+        "key_id": key["key"]["id"],
+        "organization_id": b_me["organization"]["id"],
+        "b_key": key["secret"],
+    }
+
+
+async def test_every_route_hides_other_organizations(
+    api: ApiClient, two_orgs: dict[str, Any], db: asyncpg.Connection
+) -> None:
+    schema = (await api.get("/api/docs/openapi.json")).json()
+    components = schema.get("components", {}).get("schemas", {})
+    before = await snapshot(db)
+    checked = []
+    b_values = [str(v) for v in two_orgs.values()] + ["bob@b.example", "carl@b.example"]
+    for path, operations in schema["paths"].items():
+        params = re.findall(r"{(\w+)}", path)
+        if path.startswith("/api/v1/admin"):
+            continue
+        if not params:
+            if "get" in operations and path.startswith("/api/v1"):
+                r = await api.get(path)
+                leaked = [v for v in b_values if v in r.text]
+                assert not leaked, f"GET {path} shows B's {leaked}"
+            continue
+        for method, op in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            missing = [p for p in params if p not in two_orgs]
+            assert not missing, f"{method.upper()} {path}: add B's {missing} to this test"
+            url = path.format(**{p: two_orgs[p] for p in params})
+            body = None
+            if "requestBody" in op:
+                content = op["requestBody"]["content"]["application/json"]["schema"]
+                body = example(content, components)
+            r = await api.request(method.upper(), url, json=body)
+            assert r.status_code == 404, f"{method.upper()} {path}: {r.status_code} {r.text}"
+            assert r.json()["error"] == "not_found"
+            checked.append(f"{method.upper()} {path}")
+    assert await snapshot(db) == before
+    assert len(checked) >= 5
+    print(f"tenancy: {len(checked)} operations with ids checked: {checked}")
+
+
+async def test_admin_routes_refuse_sessions_and_organization_keys(
+    api: ApiClient, two_orgs: dict[str, Any], db: asyncpg.Connection
+) -> None:
+    schema = (await api.get("/api/docs/openapi.json")).json()
+    before = await snapshot(db)
+    admin_ops = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/admin"):
+            continue
+        url = path.replace("{organization_id}", two_orgs["organization_id"])
+        for method in operations:
+            for headers in ({}, {"Authorization": f"Bearer {two_orgs['b_key']}"}):
+                r = await api.request(
+                    method.upper(),
+                    url,
+                    headers=headers,
+                    json={"reason": "x"} if method == "post" else None,
+                )
+                assert r.status_code == 401, f"{method} {path}: {r.status_code}"
+            admin_ops += 1
+    assert admin_ops >= 4
+    assert await snapshot(db) == before
+
+
+async def test_row_level_security_is_the_second_line(
+    two_orgs: dict[str, Any], database_url: str
+) -> None:
+    database = Database(database_url, "fairview_app")
+    await database.connect()
+    try:
+        b_org = uuid.UUID(two_orgs["organization_id"])
+        async with database.platform() as conn:
+            a_org = await conn.fetchval("SELECT id FROM organizations WHERE name = 'A'")
+        async with database.tenant(a_org) as t:
+            # No WHERE clause at all: RLS still shows only A's rows.
+            orgs = {r["organization_id"] for r in await t.conn.fetch("SELECT * FROM memberships")}
+            assert orgs == {a_org}
+            assert await t.conn.fetchval("SELECT count(*) FROM api_keys") == 0
+            assert await t.conn.fetchval("SELECT count(*) FROM organizations") == 1
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with database.tenant(a_org) as t:
+                await t.conn.execute(
+                    "INSERT INTO audit_log (organization_id, action) VALUES ($1, 'forged')", b_org
+                )
+    finally:
+        await database.close()
