@@ -29,10 +29,7 @@ TABLES = [
 
 
 async def snapshot(db: asyncpg.Connection) -> dict[str, list[Any]]:
-    return {
-        t: [dict(r) for r in await db.fetch(f"SELECT * FROM {t} ORDER BY 1")]
-        for t in TABLES
-    }
+    return {t: [dict(r) for r in await db.fetch(f"SELECT * FROM {t} ORDER BY 1")] for t in TABLES}
 
 
 def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -31,6 +32,12 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
+async def ensure_bucket(store: S3ObjectStore) -> None:
+    async with store.client() as client:
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            await client.create_bucket(Bucket=store.bucket)
+
+
 @pytest.fixture(params=["local", "s3"])
 async def store(request: Any, tmp_path: Any) -> AsyncIterator[ObjectStore]:
     if request.param == "local":
@@ -40,11 +47,7 @@ async def store(request: Any, tmp_path: Any) -> AsyncIterator[ObjectStore]:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
     s3 = S3ObjectStore("fairview-test", "media", endpoint, "us-east-1", "test", "test")
-    async with s3.client() as client:
-        try:
-            await client.create_bucket(Bucket="fairview-test")
-        except client.exceptions.BucketAlreadyOwnedByYou:
-            pass
+    await ensure_bucket(s3)
     yield s3
 
 
@@ -89,11 +92,7 @@ async def test_presigned_url_downloads_from_s3(s3_endpoint: str) -> None:
         "s3://fairview-test/presign", s3_endpoint, "us-east-1", "test", "test"
     )
     assert isinstance(store, S3ObjectStore)
-    async with store.client() as client:
-        try:
-            await client.create_bucket(Bucket="fairview-test")
-        except client.exceptions.BucketAlreadyOwnedByYou:
-            pass
+    await ensure_bucket(store)
     await store.put("poster.jpg", b"\xff\xd8jpeg")
     url = await store.url("poster.jpg", expires_s=60)
     assert url is not None and "Signature=" in url and "Expires=" in url
