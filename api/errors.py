@@ -126,6 +126,10 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the error body for the given statuses."""
     return {
-        s: ResponseSpec(data_container=ErrorBody, description=_HTTP_CODES.get(s, "error"))
+        s: ResponseSpec(
+            data_container=ErrorBody,
+            generate_examples=False,
+            description=_HTTP_CODES.get(s, "error"),
+        )
         for s in statuses
     }

@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="create the database if needed and apply migrations")
     key = sub.add_parser("operator-key", help="create an operator key for the admin API")
     key.add_argument("name")
+    sub.add_parser("openapi", help="print the OpenAPI schema as JSON")
     args = parser.parse_args(argv)
 
     try:
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_workers(settings))
     elif args.command == "operator-key":
         _operator_key(settings, args.name)
+    elif args.command == "openapi":
+        from fairview.runtime import openapi_json
+
+        sys.stdout.write(openapi_json(settings))
     return 0
 
 

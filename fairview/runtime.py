@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import structlog
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from litestar import Litestar
+from litestar.serialization import encode_json
 from redis.asyncio import Redis
 
 from api.app import AppConfig, create_app
@@ -144,3 +146,10 @@ async def run_workers(settings: Settings) -> None:
     async with kafka_bootstrap(settings) as bootstrap, open_services(settings, bootstrap) as svc:
         log.info("worker_started")
         await asyncio.gather(*(loop() for loop in background_loops(settings, svc)))
+
+
+def openapi_json(settings: Settings) -> str:
+    """The API's OpenAPI schema (no services needed), stable for the generated web client."""
+    app = build_app(settings, with_workers=False)
+    schema = json.loads(encode_json(app.openapi_schema.to_schema()))
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,62 @@
+# Fairview: `make run` starts the whole product on this machine; `make test` runs every check.
+# Both install what is missing first (Python packages into .venv, web packages, Chromium).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+NPM := npm --prefix web --no-audit --no-fund --loglevel=error
+
+.PHONY: run test install web web-client lint typecheck test-web test-python chromium clean
+
+run: install web
+	$(BIN)/fairview run
+
+test: install web chromium lint typecheck test-web test-python
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml requirements-dev.lock | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.lock -e .
+	touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	$(NPM) ci
+	touch $@
+
+install: $(VENV)/.installed web/node_modules/.installed
+
+web: web/node_modules/.installed
+	$(NPM) run build
+
+# Regenerate the typed API client after changing the API (a test fails while it is stale).
+web-client: install
+	mkdir -p build
+	$(BIN)/fairview openapi > build/openapi.json
+	$(NPM) run gen:api
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+	$(NPM) run typecheck
+
+test-web: install
+	$(NPM) test
+
+test-python: install web chromium
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) web/node_modules web/dist build var test-results

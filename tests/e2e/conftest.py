@@ -1,0 +1,90 @@
+"""End-to-end fixtures: the real ``fairview run`` process and headless Chromium (Playwright)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fairview.settings import ROOT
+from tests.services import REDIS_URL, Inbox, free_port, unavailable
+
+CHROMIUM = os.environ.get("FAIRVIEW_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = ROOT / "test-results"
+
+
+@pytest.fixture
+async def product(database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox,
+                  tmp_path: Path) -> AsyncIterator[str]:
+    """``fairview run`` exactly as ``make run`` starts it, on free loopback ports."""
+    dist = ROOT / "web" / "dist"
+    if not (dist / "index.html").exists():
+        unavailable("the built web app (run `make web`)", dist)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "FAIRVIEW_DATABASE_URL": database_url,
+        "FAIRVIEW_REDIS_URL": REDIS_URL,
+        "FAIRVIEW_PORT": str(port),
+        "FAIRVIEW_PUBLIC_URL": url,
+        "FAIRVIEW_KAFKA_PORT": str(free_port()),
+        "FAIRVIEW_SMTP_HOST": "127.0.0.1",
+        "FAIRVIEW_SMTP_PORT": str(smtp_server[0]),
+        "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
+    }
+    env.pop("FAIRVIEW_KAFKA", None)
+    log = open(tmp_path / "fairview.log", "wb")  # noqa: ASYNC230, SIM115
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fairview.cli", "run", env=env, stdout=log, stderr=log,
+        start_new_session=True,
+    )
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                if proc.returncode is not None:
+                    break
+                try:
+                    if (await client.get(f"{url}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("fairview run did not become ready in 30 s")
+        if proc.returncode is not None:
+            raise AssertionError(f"fairview run exited: {(tmp_path / 'fairview.log').read_text()}")
+        yield url
+    finally:
+        if proc.returncode is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()

@@ -1,0 +1,67 @@
+import "./styles.css";
+import { h } from "./dom";
+import { detectLocale, setLocale, t } from "./i18n";
+import { shell } from "./layout";
+import { acceptInvite, forgotPassword, login, resetPassword, signup, verifyEmail } from "./pages/auth";
+import { apiKeys } from "./pages/apiKeys";
+import { audit } from "./pages/audit";
+import { settings } from "./pages/settings";
+import { team } from "./pages/team";
+import { interceptLinks, match, navigate, onNavigate, type Route } from "./router";
+import { current, refresh } from "./session";
+import { page } from "./ui";
+
+const routes: Route[] = [
+  { path: "/login", render: login, public: true },
+  { path: "/signup", render: signup, public: true },
+  { path: "/forgot-password", render: forgotPassword, public: true },
+  { path: "/reset-password", render: resetPassword, public: true },
+  { path: "/verify-email", render: verifyEmail, public: true },
+  { path: "/accept-invite", render: acceptInvite, public: true },
+  { path: "/", render: () => (navigate("/team", true), h("div")) },
+  { path: "/team", render: team },
+  { path: "/api-keys", render: apiKeys },
+  { path: "/settings", render: settings },
+  { path: "/audit", render: audit },
+];
+
+const root = document.getElementById("app")!;
+
+async function render(): Promise<void> {
+  const route = match(routes, location.pathname);
+  if (route && !route.public && !current()) {
+    navigate(`/login`, true);
+    return;
+  }
+  if (current() && (location.pathname === "/login" || location.pathname === "/signup")) {
+    navigate("/team", true);
+    return;
+  }
+  root.setAttribute("aria-busy", "true");
+  const content = route
+    ? await route.render(new URLSearchParams(location.search))
+    : page(t("notFound.title"), null, h("a", { href: "/" }, t("notFound.back")));
+  // A page may have navigated elsewhere while it loaded; the newer render wins.
+  if (route && match(routes, location.pathname) !== route) return;
+  root.replaceChildren(shell(content, () => void render()));
+  root.removeAttribute("aria-busy");
+  document.title = `${content.querySelector("h1")?.textContent ?? ""} · Fairview`;
+  content.querySelector<HTMLElement>("h1")?.focus();
+}
+
+async function start(): Promise<void> {
+  let stored: string | null = null;
+  try {
+    stored = localStorage.getItem("fairview.locale");
+  } catch {
+    stored = null;
+  }
+  const me = await refresh();
+  setLocale(detectLocale(stored ?? me?.user.locale ?? null, navigator.languages));
+  interceptLinks(root);
+  onNavigate(() => void render());
+  document.addEventListener("fairview:session", () => void render());
+  await render();
+}
+
+void start();
