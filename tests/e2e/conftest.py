@@ -19,15 +19,22 @@ from tests.services import REDIS_URL, Inbox, free_port, unavailable
 
 CHROMIUM = os.environ.get("FAIRVIEW_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = ROOT / "test-results"
 
 
 @pytest.fixture
-async def product(database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox,
-                  tmp_path: Path) -> AsyncIterator[str]:
+async def product(
+    database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox, tmp_path: Path
+) -> AsyncIterator[str]:
     """``fairview run`` exactly as ``make run`` starts it, on free loopback ports."""
     dist = ROOT / "web" / "dist"
     if not (dist / "index.html").exists():
@@ -46,9 +53,15 @@ async def product(database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbo
         "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
     }
     env.pop("FAIRVIEW_KAFKA", None)
-    log = open(tmp_path / "fairview.log", "wb")  # noqa: ASYNC230, SIM115
+    log = open(tmp_path / "fairview.log", "wb")  # noqa: SIM115
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fairview.cli", "run", env=env, stdout=log, stderr=log,
+        sys.executable,
+        "-m",
+        "fairview.cli",
+        "run",
+        env=env,
+        stdout=log,
+        stderr=log,
         start_new_session=True,
     )
     try:

@@ -87,8 +87,9 @@ async def test_api_key_is_shown_once_in_the_browser(product: str, browser: Any) 
     secret = await page.get_by_test_id("api-key-secret").inner_text()
     assert secret.startswith("fv_")
     await expect(page.get_by_role("cell", name="ATS sync")).to_be_visible()
-    response = await page.request.get(f"{product}/api/v1/members",
-                                      headers={"Authorization": f"Bearer {secret}"})
+    response = await page.request.get(
+        f"{product}/api/v1/members", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert response.status == 200
     await page.reload()
     await expect(page.get_by_test_id("api-key-secret")).to_have_count(0)

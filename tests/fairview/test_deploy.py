@@ -26,7 +26,8 @@ def test_compose_has_the_production_stack_with_healthchecks() -> None:
     for name in ("api", "ingest", "worker"):
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert services[name]["depends_on"]["migrate"]["condition"] == (
-            "service_completed_successfully")
+            "service_completed_successfully"
+        )
 
 
 def test_compose_sets_only_known_settings_and_production_essentials() -> None:
@@ -37,8 +38,14 @@ def test_compose_sets_only_known_settings_and_production_essentials() -> None:
         fairview_vars = {k for k in env if k.startswith("FAIRVIEW_")}
         assert fairview_vars <= known, f"{name}: unknown {sorted(fairview_vars - known)}"
         assert env["FAIRVIEW_ENVIRONMENT"] == "production"
-        for required in ("FAIRVIEW_SECRET_KEY", "FAIRVIEW_DATABASE_URL", "FAIRVIEW_KAFKA",
-                         "FAIRVIEW_REDIS_URL", "FAIRVIEW_OBJECT_STORE", "FAIRVIEW_PUBLIC_URL"):
+        for required in (
+            "FAIRVIEW_SECRET_KEY",
+            "FAIRVIEW_DATABASE_URL",
+            "FAIRVIEW_KAFKA",
+            "FAIRVIEW_REDIS_URL",
+            "FAIRVIEW_OBJECT_STORE",
+            "FAIRVIEW_PUBLIC_URL",
+        ):
             assert required in env, f"{name} lacks {required}"
         # Secrets must be supplied, never defaulted in the file.
         assert re.search(r"\$\{FAIRVIEW_SECRET_KEY:\?", str(env["FAIRVIEW_SECRET_KEY"]))

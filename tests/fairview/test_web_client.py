@@ -20,8 +20,9 @@ def test_generated_client_matches_the_api(tmp_path: Path) -> None:
     schema = tmp_path / "openapi.json"
     schema.write_text(openapi_json(Settings()))
     out = tmp_path / "schema.d.ts"
-    subprocess.run([str(generator), str(schema), "-o", str(out)], check=True, cwd=WEB,
-                   capture_output=True)
+    subprocess.run(
+        [str(generator), str(schema), "-o", str(out)], check=True, cwd=WEB, capture_output=True
+    )
     committed = (WEB / "src" / "api" / "schema.d.ts").read_text()
     assert out.read_text() == committed, (
         "web/src/api/schema.d.ts is out of date with the API: run `make web-client` and commit it"
