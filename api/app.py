@@ -30,6 +30,7 @@ from api.identity.routes import (
     TeamController,
 )
 from api.identity.sessions import session_config
+from api.interviews.routes import CandidateController, InterviewController, list_templates
 from api.observability import RequestIdMiddleware
 from api.system.routes import MetricsController, healthz, readyz
 
@@ -56,6 +57,9 @@ def api_router() -> Router:
             TeamController,
             InvitationAcceptanceController,
             AdminController,
+            InterviewController,
+            CandidateController,
+            list_templates,
         ],
     )
 

@@ -8,26 +8,24 @@ from uuid import UUID
 
 from api.errors import Forbidden
 
+_REVIEW = {"team:read", "interviews:read", "candidates:read"}
+_RECRUIT = _REVIEW | {"interviews:manage", "candidates:manage"}
+_ADMIN = _RECRUIT | {"organization:manage", "team:manage", "api_keys:manage", "audit:read"}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "owner": frozenset(
-        {
-            "organization:manage",
-            "team:read",
-            "team:manage",
-            "team:grant_owner",
-            "api_keys:manage",
-            "audit:read",
-        }
-    ),
-    "admin": frozenset(
-        {"organization:manage", "team:read", "team:manage", "api_keys:manage", "audit:read"}
-    ),
-    "recruiter": frozenset({"team:read"}),
-    "reviewer": frozenset({"team:read"}),
+    "owner": frozenset(_ADMIN | {"team:grant_owner"}),
+    "admin": frozenset(_ADMIN),
+    "recruiter": frozenset(_RECRUIT),
+    "reviewer": frozenset(_REVIEW),
 }
 
 # What an API key may do, and the scope it needs. Managing keys and roles needs a person.
-API_KEY_ACTIONS: dict[str, str] = {"team:read": "read"}
+API_KEY_ACTIONS: dict[str, str] = {
+    "team:read": "read",
+    "interviews:read": "read",
+    "candidates:read": "read",
+    "interviews:manage": "write",
+    "candidates:manage": "write",
+}
 
 
 @dataclass(frozen=True)

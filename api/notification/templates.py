@@ -65,6 +65,25 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+TEMPLATES["candidate_invitation"] = {
+    "en": {
+        "subject": "Your interview with {organization}: {interview}",
+        "body": "Hi {name},\n\n{organization} invites you to a one-way interview for "
+        "{interview}. You answer the questions in your browser, whenever suits you{deadline}. "
+        "You can practise first, and you will see how it works before anything is recorded.",
+        "action": "Start the interview",
+        "footer": "This link is personal: please do not share it.",
+    },
+    "ru": {
+        "subject": "Ваше интервью с {organization}: {interview}",
+        "body": "Здравствуйте, {name}!\n\n{organization} приглашает вас на видеоинтервью "
+        "на позицию «{interview}». Вы отвечаете на вопросы в браузере в удобное время{deadline}. "
+        "Сначала можно потренироваться и посмотреть, как всё устроено, — до записи.",
+        "action": "Начать интервью",
+        "footer": "Ссылка персональная: пожалуйста, не пересылайте её.",
+    },
+}
+
 ROLE_NAMES = {
     "en": {"owner": "owner", "admin": "admin", "recruiter": "recruiter", "reviewer": "reviewer"},
     "ru": {

@@ -83,7 +83,22 @@ async def two_orgs(api: ApiClient, client_factory: Any, inbox: Inbox) -> dict[st
     pending = (await b.post("/api/v1/team-invitations", json={"email": "dan@b.example"})).json()
     key = (await b.post("/api/v1/api-keys", json={"name": "b", "scopes": ["read", "write"]})).json()
     assert carl_inv
+    interview = (
+        await b.post(
+            "/api/v1/interviews",
+            json={"title": "B's interview", "questions": [{"prompt": "Why B?"}]},
+        )
+    ).json()
+    await b.post(f"/api/v1/interviews/{interview['id']}/status", json={"status": "active"})
+    cand = (
+        await b.post(
+            f"/api/v1/interviews/{interview['id']}/candidates",
+            json={"name": "Cy", "email": "cy@b.example"},
+        )
+    ).json()
     return {
+        "interview_id": interview["id"],
+        "candidate_id": cand["candidate"]["id"],
         "user_id": r.json()["user"]["id"],
         "invitation_id": pending["id"],
         "key_id": key["key"]["id"],
@@ -99,7 +114,12 @@ async def test_every_route_hides_other_organizations(
     components = schema.get("components", {}).get("schemas", {})
     before = await snapshot(db)
     checked = []
-    b_values = [str(v) for v in two_orgs.values()] + ["bob@b.example", "carl@b.example"]
+    b_values = [str(v) for v in two_orgs.values()] + [
+        "bob@b.example",
+        "carl@b.example",
+        "cy@b.example",
+        "B's interview",
+    ]
     for path, operations in schema["paths"].items():
         params = re.findall(r"{(\w+)}", path)
         if path.startswith("/api/v1/admin"):

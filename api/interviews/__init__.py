@@ -1,0 +1,1 @@
+"""Interview Management: interviews, questions with rubrics, candidates and their links."""

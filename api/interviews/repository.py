@@ -1,0 +1,226 @@
+"""SQL for Interview Management; every query is scoped to the tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from storage.db import Tenant
+
+Row = dict[str, Any]
+
+_COUNTS = (
+    "(SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM"
+    " (SELECT status, count(*) AS n FROM candidates c"
+    "  WHERE c.organization_id = i.organization_id AND c.interview_id = i.id GROUP BY status) s)"
+    " AS candidate_counts"
+)
+
+
+def _one(r: asyncpg.Record | None) -> Row | None:
+    return dict(r) if r is not None else None
+
+
+async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
+    row = await t.conn.fetchrow(
+        "INSERT INTO interviews (id, organization_id, title, role_description, intro, language,"
+        " brand_name, brand_logo_url, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        values["id"],
+        t.organization_id,
+        values["title"],
+        values["role_description"],
+        values["intro"],
+        values["language"],
+        values["brand_name"],
+        values["brand_logo_url"],
+        values["created_by"],
+    )
+    return dict(row)
+
+
+async def interview(t: Tenant, interview_id: UUID, *, for_update: bool = False) -> Row | None:
+    lock = " FOR UPDATE OF i" if for_update else ""
+    return _one(
+        await t.conn.fetchrow(
+            f"SELECT i.*, {_COUNTS} FROM interviews i"  # noqa: S608 - constant fragments
+            f" WHERE i.organization_id = $1 AND i.id = $2{lock}",
+            t.organization_id,
+            interview_id,
+        )
+    )
+
+
+async def list_interviews(
+    t: Tenant, limit: int, before: datetime | None, status: str | None
+) -> list[Row]:
+    rows = await t.conn.fetch(
+        f"SELECT i.*, {_COUNTS},"  # noqa: S608 - constant fragments
+        " (SELECT count(*) FROM questions q WHERE q.interview_id = i.id) AS question_count"
+        " FROM interviews i WHERE i.organization_id = $1"
+        " AND ($2::timestamptz IS NULL OR i.created_at < $2)"
+        " AND ($3::text IS NULL OR i.status = $3) AND ($3::text IS NOT NULL OR i.status <> 'archived')"
+        " ORDER BY i.created_at DESC LIMIT $4",
+        t.organization_id,
+        before,
+        status,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def update_interview(t: Tenant, interview_id: UUID, changes: dict[str, Any]) -> None:
+    allowed = {
+        "title",
+        "role_description",
+        "intro",
+        "language",
+        "brand_name",
+        "brand_logo_url",
+        "status",
+        "public_token_hash",
+    }
+    if set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    if not changes:
+        return
+    cols = list(changes)
+    sets = ", ".join(f"{c} = ${i + 3}" for i, c in enumerate(cols))
+    await t.conn.execute(
+        f"UPDATE interviews SET {sets}, updated_at = now()"  # noqa: S608 - whitelisted columns
+        " WHERE organization_id = $1 AND id = $2",
+        t.organization_id,
+        interview_id,
+        *changes.values(),
+    )
+
+
+async def questions(t: Tenant, interview_id: UUID) -> list[Row]:
+    rows = await t.conn.fetch(
+        "SELECT * FROM questions WHERE organization_id = $1 AND interview_id = $2"
+        " ORDER BY position",
+        t.organization_id,
+        interview_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def replace_questions(t: Tenant, interview_id: UUID, items: list[dict[str, Any]]) -> None:
+    await t.conn.execute(
+        "DELETE FROM questions WHERE organization_id = $1 AND interview_id = $2",
+        t.organization_id,
+        interview_id,
+    )
+    await t.conn.executemany(
+        "INSERT INTO questions (id, organization_id, interview_id, position, kind, prompt,"
+        " think_seconds, answer_seconds, retakes, required, rubric)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        [
+            (
+                q["id"],
+                t.organization_id,
+                interview_id,
+                pos,
+                q["kind"],
+                q["prompt"],
+                q["think_seconds"],
+                q["answer_seconds"],
+                q["retakes"],
+                q["required"],
+                q["rubric"],
+            )
+            for pos, q in enumerate(items)
+        ],
+    )
+
+
+async def has_started_candidates(t: Tenant, interview_id: UUID) -> bool:
+    started: bool = await t.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM candidates WHERE organization_id = $1"
+        " AND interview_id = $2 AND started_at IS NOT NULL)",
+        t.organization_id,
+        interview_id,
+    )
+    return started
+
+
+async def create_candidate(t: Tenant, values: dict[str, Any]) -> Row:
+    row = await t.conn.fetchrow(
+        "INSERT INTO candidates (id, organization_id, interview_id, name, email, token_hash,"
+        " source, deadline, extra_time_factor, extra_retakes)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, 0 AS answered",
+        values["id"],
+        t.organization_id,
+        values["interview_id"],
+        values["name"],
+        values["email"],
+        values["token_hash"],
+        values["source"],
+        values["deadline"],
+        values["extra_time_factor"],
+        values["extra_retakes"],
+    )
+    return dict(row)
+
+
+_CANDIDATE = (
+    "SELECT c.*, (SELECT count(DISTINCT a.question_id) FROM answers a"
+    " WHERE a.candidate_id = c.id AND a.status IN ('recorded', 'submitted')) AS answered"
+    " FROM candidates c"
+)
+
+
+async def candidate(t: Tenant, candidate_id: UUID) -> Row | None:
+    return _one(
+        await t.conn.fetchrow(
+            _CANDIDATE + " WHERE c.organization_id = $1 AND c.id = $2",
+            t.organization_id,
+            candidate_id,
+        )
+    )
+
+
+async def candidate_by_email(t: Tenant, interview_id: UUID, email: str) -> Row | None:
+    return _one(
+        await t.conn.fetchrow(
+            _CANDIDATE + " WHERE c.organization_id = $1 AND c.interview_id = $2 AND c.email = $3",
+            t.organization_id,
+            interview_id,
+            email,
+        )
+    )
+
+
+async def list_candidates(
+    t: Tenant, interview_id: UUID, limit: int, before: datetime | None, status: str | None
+) -> list[Row]:
+    rows = await t.conn.fetch(
+        _CANDIDATE + " WHERE c.organization_id = $1 AND c.interview_id = $2"
+        " AND ($3::timestamptz IS NULL OR c.created_at < $3)"
+        " AND ($4::text IS NULL OR c.status = $4) ORDER BY c.created_at DESC LIMIT $5",
+        t.organization_id,
+        interview_id,
+        before,
+        status,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def update_candidate(t: Tenant, candidate_id: UUID, changes: dict[str, Any]) -> None:
+    allowed = {"deadline", "extra_time_factor", "extra_retakes", "token_hash", "status"}
+    if set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    if not changes:
+        return
+    sets = ", ".join(f"{c} = ${i + 3}" for i, c in enumerate(changes))
+    await t.conn.execute(
+        f"UPDATE candidates SET {sets}"  # noqa: S608 - whitelisted columns
+        " WHERE organization_id = $1 AND id = $2",
+        t.organization_id,
+        candidate_id,
+        *changes.values(),
+    )

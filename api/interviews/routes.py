@@ -1,0 +1,324 @@
+"""HTTP endpoints of Interview Management (recruiters and integrations)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import msgspec.structs
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api import pagination
+from api.context import services
+from api.errors import error_responses
+from api.identity.auth import provide_principal
+from api.identity.principal import Principal
+from api.interviews import repository as repo
+from api.interviews import schemas as s
+from api.interviews import service
+from api.interviews.templates import TEMPLATES
+
+Req = Request[Any, Any, Any]
+
+
+def _counts(raw: dict[str, int] | None) -> s.CandidateCounts:
+    return s.CandidateCounts(**(raw or {}))
+
+
+def question_out(q: dict[str, Any]) -> s.QuestionOut:
+    return s.QuestionOut(
+        id=q["id"],
+        position=q["position"],
+        prompt=q["prompt"],
+        kind=q["kind"],
+        think_seconds=q["think_seconds"],
+        answer_seconds=q["answer_seconds"],
+        retakes=q["retakes"],
+        required=q["required"],
+        rubric=[s.RubricCriterion(**c) for c in q["rubric"]],
+    )
+
+
+def candidate_out(c: dict[str, Any]) -> s.CandidateOut:
+    return s.CandidateOut(
+        id=c["id"],
+        interview_id=c["interview_id"],
+        name=c["name"],
+        email=c["email"],
+        status=c["status"],
+        source=c["source"],
+        deadline=c["deadline"],
+        extra_time_factor=float(c["extra_time_factor"]),
+        extra_retakes=c["extra_retakes"],
+        ai_consent=c["ai_consent"],
+        answered=c["answered"],
+        opened_at=c["opened_at"],
+        started_at=c["started_at"],
+        completed_at=c["completed_at"],
+        created_at=c["created_at"],
+    )
+
+
+async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.InterviewOut:
+    async with services(request.app.state).db.tenant(p.organization_id) as t:
+        i = await service.get(t, interview_id)
+        questions = await repo.questions(t, interview_id)
+        locked = await repo.has_started_candidates(t, interview_id)
+    return s.InterviewOut(
+        id=i["id"],
+        title=i["title"],
+        role_description=i["role_description"],
+        intro=i["intro"],
+        language=i["language"],
+        status=i["status"],
+        brand_name=i["brand_name"],
+        brand_logo_url=i["brand_logo_url"],
+        public_link=i["public_token_hash"] is not None,
+        locked=locked,
+        questions=[question_out(q) for q in questions],
+        candidates=_counts(i["candidate_counts"]),
+        created_at=i["created_at"],
+        updated_at=i["updated_at"],
+    )
+
+
+def _set(struct: msgspec.Struct) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
+
+
+class InterviewController(Controller):
+    path = "/interviews"
+    tags = ["interviews"]
+    dependencies = {"p": Provide(provide_principal)}
+    responses = error_responses(401, 403)
+
+    @get("/")
+    async def list_interviews(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
+        status: FromQuery[s.Status | None] = None,
+    ) -> s.InterviewPage:
+        """Interviews, newest first (archived ones only when asked for by status)."""
+        p.require("interviews:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            rows = await repo.list_interviews(t, limit, pagination.decode_time(cursor), status)
+        items = [
+            s.InterviewSummary(
+                id=r["id"],
+                title=r["title"],
+                status=r["status"],
+                language=r["language"],
+                questions=r["question_count"],
+                candidates=_counts(r["candidate_counts"]),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+        return s.InterviewPage(
+            items=items, next_cursor=pagination.next_cursor(rows, limit, "created_at")
+        )
+
+    @post("/", responses=error_responses(400, 422))
+    async def create(
+        self, request: Req, p: NamedDependency[Principal], data: JSONBody[s.InterviewIn]
+    ) -> s.InterviewOut:
+        """Create a draft interview, optionally from a template (`GET /interview-templates`)."""
+        values = msgspec.structs.asdict(data)
+        values["questions"] = [msgspec.to_builtins(q) for q in data.questions]
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            interview_id = await service.create(t, p, values)
+        return await interview_out(request, p, interview_id)
+
+    @get("/{interview_id:uuid}", responses=error_responses(404))
+    async def get_interview(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> s.InterviewOut:
+        p.require("interviews:read")
+        return await interview_out(request, p, interview_id)
+
+    @patch("/{interview_id:uuid}", responses=error_responses(400, 404, 409))
+    async def update(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.InterviewUpdate],
+    ) -> s.InterviewOut:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.update(t, p, interview_id, _set(data))
+        return await interview_out(request, p, interview_id)
+
+    @put("/{interview_id:uuid}/questions", responses=error_responses(400, 404, 409, 422))
+    async def set_questions(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[list[s.QuestionIn]],
+    ) -> s.InterviewOut:
+        """Replace the questions (in order). Refused once a candidate has started."""
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.set_questions(t, p, interview_id, [msgspec.to_builtins(q) for q in data])
+        return await interview_out(request, p, interview_id)
+
+    @post("/{interview_id:uuid}/status", responses=error_responses(400, 404, 409, 422))
+    async def change_status(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.StatusChange],
+    ) -> s.InterviewOut:
+        """draft → active ⇄ closed → archived; only active interviews take candidates."""
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.change_status(t, p, interview_id, data.status)
+        return await interview_out(request, p, interview_id)
+
+    @post("/{interview_id:uuid}/duplicate", responses=error_responses(404))
+    async def duplicate(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> s.InterviewOut:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            new_id = await service.duplicate(t, p, interview_id)
+        return await interview_out(request, p, new_id)
+
+    @post("/{interview_id:uuid}/public-link", responses=error_responses(404, 409))
+    async def public_link(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> s.PublicLink:
+        """Make a public link where candidates enter their own name and email (replaces any
+        previous link)."""
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            url = await service.set_public_link(t, p, interview_id, svc.public_url)
+        return s.PublicLink(url=url)
+
+    @delete("/{interview_id:uuid}/public-link", responses=error_responses(404))
+    async def disable_public_link(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> None:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.disable_public_link(t, p, interview_id)
+
+    @get("/{interview_id:uuid}/candidates", responses=error_responses(404))
+    async def list_candidates(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        limit: FromQuery[s.Limit] = 50,
+        cursor: FromQuery[str | None] = None,
+        status: FromQuery[s.CandidateStatus | None] = None,
+    ) -> s.CandidatePage:
+        p.require("candidates:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.get(t, interview_id)
+            rows = await repo.list_candidates(
+                t, interview_id, limit, pagination.decode_time(cursor), status
+            )
+        return s.CandidatePage(
+            items=[candidate_out(r) for r in rows],
+            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+        )
+
+    @post("/{interview_id:uuid}/candidates", responses=error_responses(400, 404, 409, 422))
+    async def add_candidate(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.CandidateIn],
+    ) -> s.CandidateCreated:
+        """Invite a candidate: emails them a personal link (also returned here, once)."""
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            row, link = await service.add_candidate(
+                t,
+                p,
+                interview_id,
+                msgspec.structs.asdict(data),
+                svc.public_url,
+                send_email=data.send_email,
+            )
+        return s.CandidateCreated(candidate=candidate_out(row), link=link)
+
+    @post("/{interview_id:uuid}/candidates/import", responses=error_responses(400, 404, 422))
+    async def import_candidates(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.CsvImport],
+    ) -> s.ImportResult:
+        """Invite many candidates from CSV text with a header row `name,email`; good rows are
+        created and each bad row is reported with its line number."""
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            created, errors = await service.import_csv(
+                t, p, interview_id, data.csv, data.deadline, svc.public_url, data.send_email
+            )
+        return s.ImportResult(created=created, errors=[s.ImportRowError(**e) for e in errors])
+
+
+class CandidateController(Controller):
+    path = "/candidates"
+    tags = ["candidates"]
+    dependencies = {"p": Provide(provide_principal)}
+    responses = error_responses(401, 403, 404)
+
+    @get("/{candidate_id:uuid}")
+    async def get_candidate(
+        self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
+    ) -> s.CandidateOut:
+        p.require("candidates:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return candidate_out(await service.get_candidate(t, candidate_id))
+
+    @patch("/{candidate_id:uuid}", responses=error_responses(400, 422))
+    async def update_candidate(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        candidate_id: FromPath[UUID],
+        data: JSONBody[s.CandidateUpdate],
+    ) -> s.CandidateOut:
+        """Change the deadline or the accommodations (extra time factor, extra retakes)."""
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return candidate_out(await service.update_candidate(t, p, candidate_id, _set(data)))
+
+    @post("/{candidate_id:uuid}/resend", responses=error_responses(409))
+    async def resend(
+        self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
+    ) -> s.CandidateCreated:
+        """Email a new link (the old one stops working)."""
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            row, link = await service.resend(t, p, candidate_id, svc.public_url)
+        return s.CandidateCreated(candidate=candidate_out(row), link=link)
+
+    @post("/{candidate_id:uuid}/revoke", responses=error_responses(409))
+    async def revoke(
+        self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
+    ) -> s.CandidateOut:
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return candidate_out(await service.revoke(t, p, candidate_id))
+
+
+@get("/interview-templates", tags=["interviews"], sync_to_thread=False)
+def list_templates() -> list[s.Template]:
+    """Built-in interviews to start from: pass `template` when creating one."""
+    return [
+        s.Template(
+            key=k,
+            title=v["title"],
+            role_description=v["role_description"],
+            questions=[msgspec.convert(q, s.QuestionIn) for q in v["questions"]],
+        )
+        for k, v in TEMPLATES.items()
+    ]

@@ -1,0 +1,187 @@
+"""Input and output shapes of Interview Management."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+Kind = Literal["video", "audio", "text"]
+Status = Literal["draft", "active", "closed", "archived"]
+CandidateStatus = Literal["invited", "opened", "in_progress", "completed", "expired", "revoked"]
+Language = Literal["en", "ru"]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
+Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
+
+
+class RubricCriterion(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    weight: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+    strong_answer: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class QuestionIn(msgspec.Struct):
+    prompt: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    kind: Kind = "video"
+    think_seconds: Annotated[int, msgspec.Meta(ge=0, le=600)] = 30
+    answer_seconds: Annotated[int, msgspec.Meta(ge=10, le=1800)] = 120
+    retakes: Annotated[int, msgspec.Meta(ge=0, le=3)] = 1
+    required: bool = True
+    rubric: Annotated[list[RubricCriterion], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class QuestionOut(msgspec.Struct):
+    id: UUID
+    position: int
+    prompt: str
+    kind: Kind
+    think_seconds: int
+    answer_seconds: int
+    retakes: int
+    required: bool
+    rubric: list[RubricCriterion]
+
+
+class InterviewIn(msgspec.Struct):
+    title: Title
+    role_description: LongText = ""
+    intro: LongText = ""
+    language: Language = "en"
+    brand_name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    brand_logo_url: Annotated[str, msgspec.Meta(max_length=2000, pattern="^https://")] | None = None
+    questions: Annotated[list[QuestionIn], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+    template: str | None = None
+
+
+class InterviewUpdate(msgspec.Struct):
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    role_description: LongText | msgspec.UnsetType = msgspec.UNSET
+    intro: LongText | msgspec.UnsetType = msgspec.UNSET
+    language: Language | msgspec.UnsetType = msgspec.UNSET
+    brand_name: str | msgspec.UnsetType | None = msgspec.UNSET
+    brand_logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class CandidateCounts(msgspec.Struct):
+    invited: int = 0
+    opened: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    expired: int = 0
+    revoked: int = 0
+
+
+class InterviewOut(msgspec.Struct):
+    id: UUID
+    title: str
+    role_description: str
+    intro: str
+    language: Language
+    status: Status
+    brand_name: str | None
+    brand_logo_url: str | None
+    public_link: bool
+    locked: bool  # questions are fixed once a candidate has started
+    questions: list[QuestionOut]
+    candidates: CandidateCounts
+    created_at: datetime
+    updated_at: datetime
+
+
+class InterviewSummary(msgspec.Struct):
+    id: UUID
+    title: str
+    status: Status
+    language: Language
+    questions: int
+    candidates: CandidateCounts
+    created_at: datetime
+
+
+class InterviewPage(msgspec.Struct):
+    items: list[InterviewSummary]
+    next_cursor: str | None
+
+
+class StatusChange(msgspec.Struct):
+    status: Status
+
+
+class Template(msgspec.Struct):
+    key: str
+    title: str
+    role_description: str
+    questions: list[QuestionIn]
+
+
+class PublicLink(msgspec.Struct):
+    url: str
+
+
+class CandidateIn(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    deadline: datetime | None = None
+    extra_time_factor: Annotated[float, msgspec.Meta(ge=1.0, le=3.0)] = 1.0
+    extra_retakes: Annotated[int, msgspec.Meta(ge=0, le=5)] = 0
+    send_email: bool = True
+
+
+class CandidateUpdate(msgspec.Struct):
+    deadline: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    extra_time_factor: Annotated[float, msgspec.Meta(ge=1.0, le=3.0)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    extra_retakes: Annotated[int, msgspec.Meta(ge=0, le=5)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class CandidateOut(msgspec.Struct):
+    id: UUID
+    interview_id: UUID
+    name: str
+    email: str
+    status: CandidateStatus
+    source: Literal["invited", "public_link", "import"]
+    deadline: datetime | None
+    extra_time_factor: float
+    extra_retakes: int
+    ai_consent: bool | None
+    answered: int
+    opened_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+
+
+class CandidateCreated(msgspec.Struct):
+    candidate: CandidateOut
+    link: str  # shown now; a resend makes a new one
+
+
+class CandidatePage(msgspec.Struct):
+    items: list[CandidateOut]
+    next_cursor: str | None
+
+
+class ImportRowError(msgspec.Struct):
+    row: int
+    email: str | None
+    error: str
+
+
+class ImportResult(msgspec.Struct):
+    created: int
+    errors: list[ImportRowError]
+
+
+class CsvImport(msgspec.Struct):
+    csv: Annotated[str, msgspec.Meta(max_length=2_000_000)]
+    deadline: datetime | None = None
+    send_email: bool = True
