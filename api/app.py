@@ -3,7 +3,7 @@ metrics and the web app's static files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from api.identity.routes import (
 from api.identity.sessions import session_config
 from api.interviews.routes import CandidateController, InterviewController, list_templates
 from api.observability import RequestIdMiddleware
+from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.system.routes import MetricsController, healthz, readyz
 
 API_PREFIX = "/api/v1"
@@ -60,6 +61,8 @@ def api_router() -> Router:
             InterviewController,
             CandidateController,
             list_templates,
+            CandidateSessionController,
+            PublicInterviewController,
         ],
     )
 
@@ -86,7 +89,12 @@ def create_app(
     config: AppConfig,
     redis: Redis,
     lifespan: Callable[[Litestar], AbstractAsyncContextManager[None]] | None = None,
+    *,
+    include_api: bool = True,
+    extra_handlers: Sequence[Any] = (),
 ) -> Litestar:
+    """The ASGI app; ``extra_handlers`` lets the composition root add other processes' routes
+    (the WHIP ingest) without the API depending on them."""
     prometheus = PrometheusConfig(
         app_name="fairview", prefix="fairview", group_path=True, exclude=["/metrics", "/healthz"]
     )
@@ -100,10 +108,11 @@ def create_app(
     )
     return Litestar(
         route_handlers=[
-            api_router(),
+            *([api_router()] if include_api else []),
             healthz,
             readyz,
             MetricsController,
+            *extra_handlers,
             *web_handlers(config.web_dist),
         ],
         middleware=[

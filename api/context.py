@@ -21,7 +21,12 @@ class Services:
     objects: ObjectStore
     limiter: MovingWindowRateLimiter
     public_url: str
+    secret_key: str
+    ingest_url: str = ""  # where candidates stream (WHIP); the public URL when empty
     login_attempts_per_15min: int = 10
+
+    def __post_init__(self) -> None:
+        self.ingest_url = self.ingest_url or self.public_url
 
 
 def services(state: Any) -> Services:

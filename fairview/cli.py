@@ -13,10 +13,10 @@ from fairview import logging as fv_logging
 from fairview.settings import Settings, SettingsError
 
 
-def _serve(settings: Settings, with_workers: bool) -> None:
+def _serve(settings: Settings, roles: frozenset[str]) -> None:
     from fairview.runtime import build_app
 
-    app = build_app(settings, with_workers=with_workers)
+    app = build_app(settings, roles=roles)
     print(
         f"\n  Fairview is running at {settings.public_url}\n"
         f'  Open it in a browser and choose "Create an account" to make the first '
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="everything on one machine: API, workers, embedded broker")
     sub.add_parser("api", help="the API process only")
+    sub.add_parser("ingest", help="the WebRTC ingest (WHIP) process only")
     sub.add_parser("worker", help="the background workers only")
     sub.add_parser("migrate", help="create the database if needed and apply migrations")
     key = sub.add_parser("operator-key", help="create an operator key for the admin API")
@@ -82,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate(settings.database_url)
     if args.command == "run":
-        _serve(settings, with_workers=True)
+        _serve(settings, frozenset({"api", "ingest", "workers"}))
     elif args.command == "api":
-        _serve(settings, with_workers=False)
+        _serve(settings, frozenset({"api"}))
+    elif args.command == "ingest":
+        _serve(settings, frozenset({"ingest"}))
     elif args.command == "worker":
         from fairview.runtime import run_workers
 

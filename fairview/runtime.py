@@ -21,6 +21,9 @@ from api.app import AppConfig, create_app
 from api.context import Services
 from api.notification.mailer import SmtpConfig, run_mailer
 from fairview.settings import Settings
+from ingest import passthrough
+from ingest.routes import WhipController
+from ingest.service import Ingest
 from storage.db import Database
 from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
@@ -69,6 +72,8 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                 ),
                 limiter=limiter,
                 public_url=settings.public_url,
+                secret_key=settings.secret_key,
+                ingest_url=settings.ingest_url,
                 login_attempts_per_15min=settings.login_attempts_per_15min,
             )
         finally:
@@ -113,8 +118,13 @@ async def kafka_bootstrap(settings: Settings) -> AsyncIterator[str]:
         broker.stop()
 
 
-def build_app(settings: Settings, *, with_workers: bool, kafka: str | None = None) -> Litestar:
-    """The API process (and, for one machine, the workers beside it)."""
+ROLES = frozenset({"api", "ingest", "workers"})
+
+
+def build_app(
+    settings: Settings, *, roles: frozenset[str] = ROLES, kafka: str | None = None
+) -> Litestar:
+    """One process's app: the API, the WebRTC ingest and/or the background workers."""
     redis = Redis.from_url(settings.redis_url)
 
     @asynccontextmanager
@@ -125,7 +135,13 @@ def build_app(settings: Settings, *, with_workers: bool, kafka: str | None = Non
             )
             svc = await stack.enter_async_context(open_services(settings, bootstrap))
             app.state.services = svc
-            if with_workers:
+            if "ingest" in roles:
+                passthrough.install()
+                ingest = Ingest(svc.db, svc.objects, svc.bus)
+                app.state.ingest = ingest
+                app.state.secret_key = settings.secret_key
+                stack.push_async_callback(ingest.close)
+            if "workers" in roles:
                 await stack.enter_async_context(running_tasks(background_loops(settings, svc)))
             yield
         await redis.aclose()
@@ -135,10 +151,12 @@ def build_app(settings: Settings, *, with_workers: bool, kafka: str | None = Non
         AppConfig(
             secret_key=settings.secret_key,
             secure_cookies=settings.secure_cookies,
-            web_dist=dist if dist.exists() else None,
+            web_dist=dist if dist.exists() and "api" in roles else None,
         ),
         redis,
         lifespan,
+        include_api="api" in roles,
+        extra_handlers=[WhipController] if "ingest" in roles else [],
     )
 
 
@@ -150,6 +168,6 @@ async def run_workers(settings: Settings) -> None:
 
 def openapi_json(settings: Settings) -> str:
     """The API's OpenAPI schema (no services needed), stable for the generated web client."""
-    app = build_app(settings, with_workers=False)
+    app = build_app(settings, roles=frozenset({"api", "ingest"}))
     schema = json.loads(encode_json(app.openapi_schema.to_schema()))
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -36,6 +36,7 @@ class Settings:
     s3_secret_access_key: str = ""
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
+    ingest_url: str = ""  # public base URL of the ingest (WHIP) process; empty: public_url
     host: str = "127.0.0.1"
     port: int = 8000
     smtp_host: str = ""  # empty: emails go to the outbox directory instead

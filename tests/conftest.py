@@ -131,7 +131,7 @@ def settings(
 @pytest.fixture
 async def server(settings: Settings, kafka: str, inbox: Inbox) -> AsyncIterator[str]:
     """The API with its workers, served over real HTTP on 127.0.0.1 for one test."""
-    app = build_app(settings, with_workers=True, kafka=kafka)
+    app = build_app(settings, kafka=kafka)
     async with serve(app, settings.port) as url:
         yield url
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 
 from storage.db import Tenant
+from storage.outbox import add_event
 
 Row = dict[str, Any]
 
@@ -397,13 +398,4 @@ async def list_audit(t: Tenant, limit: int, before_id: int | None) -> list[Row]:
 
 
 async def add_outbox_event(t: Tenant, event_type: str, data: dict[str, Any]) -> None:
-    await t.conn.execute(
-        "INSERT INTO outbox (topic, key, payload) VALUES ('events', $1, $2)",
-        str(t.organization_id),
-        {
-            "id": str(uuid4()),
-            "type": event_type,
-            "organization_id": str(t.organization_id),
-            "data": data,
-        },
-    )
+    await add_event(t.conn, t.organization_id, event_type, data)

@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from email_validator import EmailNotValidError, validate_email
-
 from api.errors import Conflict, Invalid, NotFound
 from api.identity import repository as identity_repo
 from api.identity import security
 from api.identity.principal import Principal
+from api.identity.service import normalize_email
 from api.interviews import repository as repo
 from api.interviews.templates import TEMPLATES
 from api.notification.repository import queue_email
@@ -144,13 +143,6 @@ def candidate_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/i/{token}"
 
 
-def _email(value: str) -> str:
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise Invalid(f"That email address is not valid: {exc}", code="invalid_email") from exc
-
-
 async def add_candidate(
     t: Tenant,
     p: Principal | None,
@@ -170,7 +162,7 @@ async def add_candidate(
             "Only an active interview takes candidates. Activate it first.",
             code="interview_not_active",
         )
-    email = _email(values["email"])
+    email = normalize_email(values["email"])
     deadline: datetime | None = values.get("deadline")
     if deadline is not None and deadline <= datetime.now(UTC):
         raise Invalid("The deadline must be in the future.", code="deadline_past")
@@ -305,6 +297,16 @@ async def update_candidate(
     return await get_candidate(t, candidate_id)
 
 
+async def send_new_link(t: Tenant, candidate: dict[str, Any], public_url: str) -> str:
+    """Email the candidate a new personal link; the old one stops working."""
+    token = security.new_token()
+    await repo.update_candidate(t, candidate["id"], {"token_hash": security.token_hash(token)})
+    interview = await get(t, candidate["interview_id"])
+    link = candidate_link(public_url, token)
+    await _send_invitation(t, interview, candidate, link)
+    return link
+
+
 async def resend(
     t: Tenant, p: Principal, candidate_id: UUID, public_url: str
 ) -> tuple[dict[str, Any], str]:
@@ -314,12 +316,7 @@ async def resend(
         raise Conflict(
             f"This candidate's interview is {candidate['status']}.", code="candidate_closed"
         )
-    token = security.new_token()
-    await repo.update_candidate(t, candidate_id, {"token_hash": security.token_hash(token)})
-    interview = await get(t, candidate["interview_id"])
-    link = candidate_link(public_url, token)
-    await _send_invitation(t, interview, candidate, link)
-    return candidate, link
+    return candidate, await send_new_link(t, candidate, public_url)
 
 
 async def revoke(t: Tenant, p: Principal, candidate_id: UUID) -> dict[str, Any]:

@@ -68,9 +68,12 @@ CREATE TABLE answers (
     CHECK (status IN ('pending', 'recording', 'recorded', 'interrupted', 'failed', 'discarded', 'submitted')),
   failure_reason text,
   text_answer text,
-  media_key text,
-  duration_ms int,
-  bytes bigint,
+  -- Recorded media, one segment per WHIP session (a reconnect continues in a new segment):
+  -- [{"key": object key, "duration_ms": int, "bytes": int, "ended_by": reason}]
+  segments jsonb NOT NULL DEFAULT '[]',
+  duration_ms int NOT NULL DEFAULT 0,
+  playback_key text,
+  poster_key text,
   started_at timestamptz,
   ended_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),

@@ -32,7 +32,7 @@ async def test_readiness_names_the_failing_dependency(
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the object store directory should be")
     broken = replace(settings, object_store=str(blocker / "objects"), port=free_port())
-    app = build_app(broken, with_workers=False, kafka=kafka)
+    app = build_app(broken, roles=frozenset({"api"}), kafka=kafka)
     async with serve(app, broken.port) as url, httpx.AsyncClient() as client:
         r = await client.get(f"{url}/readyz")
     assert r.status_code == 503

@@ -277,6 +277,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidate/answers/{answer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Answer */
+        get: operations["ApiV1CandidateAnswersAnswerIdAnswer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Consent */
+        post: operations["ApiV1CandidateConsentConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish */
+        post: operations["ApiV1CandidateFinishFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/questions/{question_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attempt */
+        post: operations["ApiV1CandidateQuestionsQuestionIdAttemptsAttempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/questions/{question_id}/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Text */
+        post: operations["ApiV1CandidateQuestionsQuestionIdTextText"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Session */
+        get: operations["ApiV1CandidateSessionSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidates/{candidate_id}": {
         parameters: {
             query?: never;
@@ -556,6 +658,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public-interviews/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show */
+        get: operations["ApiV1PublicInterviewsTokenShow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public-interviews/{token}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join */
+        post: operations["ApiV1PublicInterviewsTokenJoinJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/team-invitations": {
         parameters: {
             query?: never;
@@ -676,6 +812,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/whip/answers/{answer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Offer */
+        post: operations["WhipAnswersAnswerIdOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/whip/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop */
+        delete: operations["WhipSessionsSessionIdStop"];
+        options?: never;
+        head?: never;
+        /** Trickle */
+        patch: operations["WhipSessionsSessionIdTrickle"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -725,6 +896,16 @@ export interface components {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /** AnswerState */
+        AnswerState: {
+            duration_ms: number;
+            failure_reason: string | null;
+            /** Format: uuid */
+            id: string;
+            playback_ready: boolean;
+            /** @enum {string} */
+            status: "pending" | "recording" | "recorded" | "interrupted" | "failed" | "discarded" | "submitted";
+        };
         /** ApiKeyCreated */
         ApiKeyCreated: {
             key: components["schemas"]["ApiKeyOut"];
@@ -750,6 +931,16 @@ export interface components {
         ApiKeyPage: {
             items: components["schemas"]["ApiKeyOut"][];
             next_cursor: string | null;
+        };
+        /** Attempt */
+        Attempt: {
+            /** Format: uuid */
+            answer_id: string;
+            attempt: number;
+            attempts_left: number;
+            time_limit_seconds: number;
+            whip_token: string;
+            whip_url: string;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -801,6 +992,15 @@ export interface components {
             /** @default true */
             send_email: boolean;
         };
+        /** CandidateInterview */
+        CandidateInterview: {
+            intro: string;
+            /** @enum {string} */
+            language: "en" | "ru";
+            logo_url: string | null;
+            organization: string;
+            title: string;
+        };
         /** CandidateOut */
         CandidateOut: {
             ai_consent: boolean | null;
@@ -829,6 +1029,35 @@ export interface components {
             items: components["schemas"]["CandidateOut"][];
             next_cursor: string | null;
         };
+        /** CandidateQuestion */
+        CandidateQuestion: {
+            attempts_allowed: number;
+            attempts_used: number;
+            failure_reason: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "video" | "audio" | "text";
+            position: number;
+            prompt: string | null;
+            required: boolean;
+            /** @enum {null|string} */
+            status: "pending" | "recording" | "recorded" | "interrupted" | "failed" | "discarded" | "submitted" | null;
+            think_seconds: number;
+            time_limit_seconds: number;
+        };
+        /** CandidateSession */
+        CandidateSession: {
+            ai_consent: boolean | null;
+            consented: boolean;
+            current: number | null;
+            interview: components["schemas"]["CandidateInterview"];
+            name: string;
+            notice_version: string;
+            questions: components["schemas"]["CandidateQuestion"][];
+            /** @enum {string} */
+            status: "invited" | "opened" | "in_progress" | "completed";
+        };
         /** CandidateUpdate */
         CandidateUpdate: {
             deadline?: string | null;
@@ -840,6 +1069,12 @@ export interface components {
             error?: string | null;
             latency_ms: number;
             ok: boolean;
+        };
+        /** Consent */
+        Consent: {
+            ai: boolean;
+            notice_version: string;
+            recording: boolean;
         };
         /** CsvImport */
         CsvImport: {
@@ -934,6 +1169,16 @@ export interface components {
             role_description?: string;
             title?: string;
         };
+        /** Join */
+        Join: {
+            email: string;
+            name: string;
+        };
+        /** Joined */
+        Joined: {
+            emailed: boolean;
+            link: string | null;
+        };
         /** LogIn */
         LogIn: {
             /** @example ada@example.com */
@@ -1000,6 +1245,14 @@ export interface components {
         PasswordResetRequest: {
             /** @example ada@example.com */
             email: string;
+        };
+        /** PublicInterview */
+        PublicInterview: {
+            intro: string;
+            /** @enum {string} */
+            language: "en" | "ru";
+            organization: string;
+            title: string;
         };
         /** PublicLink */
         PublicLink: {
@@ -1126,6 +1379,10 @@ export interface components {
             role_description: string;
             title: string;
         };
+        /** TextAnswer */
+        TextAnswer: {
+            text: string;
+        };
         /** TokenIn */
         TokenIn: {
             token: string;
@@ -1145,6 +1402,11 @@ export interface components {
             /** @enum {string} */
             locale: "en" | "ru";
             name: string;
+        };
+        /** WhipError */
+        WhipError: {
+            detail: string;
+            error: string;
         };
     };
     responses: never;
@@ -1925,6 +2187,220 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateAnswersAnswerIdAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1CandidateConsentConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Consent"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateFinishFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateQuestionsQuestionIdAttemptsAttempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attempt"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateQuestionsQuestionIdTextText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextAnswer"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerState"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateSessionSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateSession"];
                 };
             };
         };
@@ -3079,6 +3555,105 @@ export interface operations {
             };
         };
     };
+    ApiV1PublicInterviewsTokenShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicInterview"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1PublicInterviewsTokenJoinJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Join"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Joined"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1TeamInvitationsListInvitations: {
         parameters: {
             query?: {
@@ -3486,6 +4061,147 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    WhipAnswersAnswerIdOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Additional response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+        };
+    };
+    WhipSessionsSessionIdStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    WhipSessionsSessionIdTrickle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description Specified method is invalid for this resource */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
         };

@@ -1,0 +1,1 @@
+"""Candidate Response: the public candidate experience (consent, attempts, answers, finish)."""

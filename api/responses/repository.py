@@ -1,0 +1,117 @@
+"""SQL for the candidate side. The candidate's token resolves to a candidate in a platform
+transaction; everything after that is scoped to the candidate's organization."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from storage.db import Tenant
+
+
+async def candidate_by_token(conn: asyncpg.Connection, token_hash: bytes) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT c.*, i.title, i.intro, i.language, i.status AS interview_status,"
+        " coalesce(i.brand_name, o.name) AS organization_name, i.brand_logo_url"
+        " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
+        " JOIN organizations o ON o.id = c.organization_id"
+        " WHERE c.token_hash = $1 FOR UPDATE OF c",
+        token_hash,
+    )
+    return dict(row) if row else None
+
+
+async def interview_by_public_token(
+    conn: asyncpg.Connection, token_hash: bytes
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT i.*, coalesce(i.brand_name, o.name) AS organization_name FROM interviews i"
+        " JOIN organizations o ON o.id = i.organization_id WHERE i.public_token_hash = $1",
+        token_hash,
+    )
+    return dict(row) if row else None
+
+
+async def questions_with_latest(
+    t: Tenant, candidate_id: UUID, interview_id: UUID
+) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT q.*, la.id AS answer_id, la.status AS answer_status, la.failure_reason,"
+        " coalesce(la.attempt, 0) AS attempts_used"
+        " FROM questions q LEFT JOIN LATERAL ("
+        "   SELECT a.* FROM answers a WHERE a.candidate_id = $2 AND a.question_id = q.id"
+        "   ORDER BY a.attempt DESC LIMIT 1) la ON true"
+        " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
+        t.organization_id,
+        candidate_id,
+        interview_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def set_candidate(t: Tenant, candidate_id: UUID, **changes: Any) -> None:
+    allowed = {
+        "status",
+        "opened_at",
+        "started_at",
+        "completed_at",
+        "consent_version",
+        "consented_at",
+        "ai_consent",
+    }
+    if not changes or set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    sets = ", ".join(f"{c} = ${i + 3}" for i, c in enumerate(changes))
+    await t.conn.execute(
+        f"UPDATE candidates SET {sets} WHERE organization_id = $1 AND id = $2",  # noqa: S608
+        t.organization_id,
+        candidate_id,
+        *changes.values(),
+    )
+
+
+async def discard_attempts(t: Tenant, candidate_id: UUID, question_id: UUID) -> None:
+    await t.conn.execute(
+        "UPDATE answers SET status = 'discarded' WHERE organization_id = $1"
+        " AND candidate_id = $2 AND question_id = $3 AND status <> 'discarded'",
+        t.organization_id,
+        candidate_id,
+        question_id,
+    )
+
+
+async def create_answer(
+    t: Tenant,
+    answer_id: UUID,
+    candidate_id: UUID,
+    question_id: UUID,
+    attempt: int,
+    kind: str,
+    text: str | None = None,
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO answers (id, organization_id, candidate_id, question_id, attempt, kind,"
+        " status, text_answer, started_at, ended_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN 'pending'"
+        " ELSE 'submitted' END, $7, CASE WHEN $7::text IS NOT NULL THEN now() END,"
+        " CASE WHEN $7::text IS NOT NULL THEN now() END)",
+        answer_id,
+        t.organization_id,
+        candidate_id,
+        question_id,
+        attempt,
+        kind,
+        text,
+    )
+
+
+async def answer(t: Tenant, candidate_id: UUID, answer_id: UUID) -> dict[str, Any] | None:
+    row = await t.conn.fetchrow(
+        "SELECT * FROM answers WHERE organization_id = $1 AND candidate_id = $2 AND id = $3",
+        t.organization_id,
+        candidate_id,
+        answer_id,
+    )
+    return dict(row) if row else None

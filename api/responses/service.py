@@ -1,0 +1,176 @@
+"""Candidate Response rules, free of HTTP.
+
+- A link works while the interview is active, the candidate is not revoked or completed, and the
+  deadline has not passed (then the candidate becomes ``expired``).
+- Nothing is recorded before consent to recording; AI consent is separate and optional.
+- Questions are answered in order; a question allows 1 + retakes (+ the candidate's extra
+  retakes) attempts; a new attempt discards the previous one. A question counts as answered when
+  its latest attempt is recorded, submitted or interrupted (what arrived is kept).
+- Finishing needs every required question answered.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from api.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from api.identity import security
+from api.responses import repository as repo
+from storage.db import Tenant
+from storage.outbox import add_event
+
+NOTICE_VERSION = "2026-11-24"
+ANSWERED = ("recorded", "submitted", "interrupted")
+
+
+async def open_candidate(conn: asyncpg.Connection, token: str) -> dict[str, Any]:
+    """The candidate a link belongs to, checked and marked opened (platform transaction)."""
+    c = await repo.candidate_by_token(conn, security.token_hash(token))
+    if c is None:
+        raise NotFound(
+            "This interview link is not valid. Check the link in your email.", code="invalid_link"
+        )
+    t = Tenant(conn, c["organization_id"])
+    if c["status"] == "revoked":
+        raise Gone("This interview link was withdrawn by the hiring team.", code="link_revoked")
+    if c["status"] == "completed":
+        raise Gone("You have completed this interview. Thank you!", code="completed")
+    if c["deadline"] is not None and c["deadline"] <= datetime.now(UTC):
+        if c["status"] != "expired":
+            await repo.set_candidate(t, c["id"], status="expired")
+            await add_event(
+                conn, c["organization_id"], "invitation.expired", {"candidate_id": str(c["id"])}
+            )
+        raise Gone(
+            "The deadline for this interview has passed. Contact the hiring team if "
+            "you need more time.",
+            code="expired",
+        )
+    if c["status"] == "expired":
+        raise Gone("The deadline for this interview has passed.", code="expired")
+    if c["interview_status"] != "active":
+        raise Gone("This interview is closed and no longer takes answers.", code="interview_closed")
+    if c["status"] == "invited":
+        await repo.set_candidate(t, c["id"], status="opened", opened_at=datetime.now(UTC))
+        await add_event(
+            conn, c["organization_id"], "invitation.opened", {"candidate_id": str(c["id"])}
+        )
+        c["status"] = "opened"
+    return c
+
+
+def time_limit_s(question: dict[str, Any], candidate: dict[str, Any]) -> int:
+    return int(math.ceil(question["answer_seconds"] * float(candidate["extra_time_factor"])))
+
+
+def attempts_allowed(question: dict[str, Any], candidate: dict[str, Any]) -> int:
+    return 1 + int(question["retakes"]) + int(candidate["extra_retakes"])
+
+
+async def session_state(t: Tenant, c: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    questions = await repo.questions_with_latest(t, c["id"], c["interview_id"])
+    current = next((q["position"] for q in questions if q["answer_status"] not in ANSWERED), None)
+    return questions, current
+
+
+async def consent(t: Tenant, c: dict[str, Any], version: str, recording: bool, ai: bool) -> None:
+    if version != NOTICE_VERSION:
+        raise Conflict("The notice has changed; please read it again.", code="notice_changed")
+    if not recording:
+        raise Invalid(
+            "Answers are recorded: without consent to recording the interview "
+            "cannot go ahead. You can close this page; nothing was recorded.",
+            code="recording_consent_required",
+        )
+    await repo.set_candidate(
+        t, c["id"], consent_version=version, consented_at=datetime.now(UTC), ai_consent=ai
+    )
+
+
+def _require_consent(c: dict[str, Any]) -> None:
+    if c["consented_at"] is None:
+        raise Forbidden("Please read the notice and give consent first.", code="consent_required")
+
+
+async def _question_to_answer(t: Tenant, c: dict[str, Any], question_id: UUID) -> dict[str, Any]:
+    questions, current = await session_state(t, c)
+    q = next((q for q in questions if q["id"] == question_id), None)
+    if q is None:
+        raise NotFound("No such question in this interview.")
+    if current is not None and q["position"] > current:
+        raise Conflict("Please answer the questions in order.", code="out_of_order")
+    if q["answer_status"] == "recording":
+        raise Conflict("This answer is still recording.", code="still_recording")
+    if q["attempts_used"] >= attempts_allowed(q, c):
+        raise Conflict("No retakes are left for this question.", code="no_retakes_left")
+    return q
+
+
+async def _start(t: Tenant, c: dict[str, Any]) -> None:
+    if c["status"] == "opened":
+        await repo.set_candidate(t, c["id"], status="in_progress", started_at=datetime.now(UTC))
+        await add_event(
+            t.conn, t.organization_id, "interview.started", {"candidate_id": str(c["id"])}
+        )
+
+
+async def new_attempt(
+    t: Tenant, c: dict[str, Any], question_id: UUID
+) -> tuple[dict[str, Any], UUID, int]:
+    _require_consent(c)
+    q = await _question_to_answer(t, c, question_id)
+    if q["kind"] == "text":
+        raise Conflict("This question is answered in writing.", code="text_question")
+    await _start(t, c)
+    await repo.discard_attempts(t, c["id"], question_id)
+    answer_id = uuid4()
+    attempt = int(q["attempts_used"]) + 1
+    await repo.create_answer(t, answer_id, c["id"], question_id, attempt, q["kind"])
+    return q, answer_id, attempt
+
+
+async def text_answer(t: Tenant, c: dict[str, Any], question_id: UUID, text: str) -> UUID:
+    _require_consent(c)
+    q = await _question_to_answer(t, c, question_id)
+    if q["kind"] != "text":
+        raise Conflict("This question is answered on camera or microphone.", code="media_question")
+    await _start(t, c)
+    await repo.discard_attempts(t, c["id"], question_id)
+    answer_id = uuid4()
+    await repo.create_answer(
+        t, answer_id, c["id"], question_id, int(q["attempts_used"]) + 1, "text", text.strip()
+    )
+    await add_event(t.conn, t.organization_id, "answer.recorded", {"answer_id": str(answer_id)})
+    return answer_id
+
+
+async def get_answer(t: Tenant, c: dict[str, Any], answer_id: UUID) -> dict[str, Any]:
+    a = await repo.answer(t, c["id"], answer_id)
+    if a is None:
+        raise NotFound("No such answer.")
+    return a
+
+
+async def finish(t: Tenant, c: dict[str, Any]) -> None:
+    _require_consent(c)
+    questions, _ = await session_state(t, c)
+    missing = [
+        q["position"] + 1 for q in questions if q["required"] and q["answer_status"] not in ANSWERED
+    ]
+    if missing:
+        raise Conflict(
+            f"Please answer question(s) {', '.join(map(str, missing))} first.",
+            code="unanswered_questions",
+        )
+    await repo.set_candidate(t, c["id"], status="completed", completed_at=datetime.now(UTC))
+    await add_event(
+        t.conn,
+        t.organization_id,
+        "interview.completed",
+        {"candidate_id": str(c["id"]), "interview_id": str(c["interview_id"])},
+    )

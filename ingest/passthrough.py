@@ -1,0 +1,55 @@
+"""Receive VP8 video without decoding it.
+
+aiortc decodes every received video frame, which costs far more CPU than recording needs. This
+module swaps aiortc's decoder factory (``aiortc.rtcrtpreceiver.get_decoder``) so that VP8 frames
+reach the track still encoded, as ``EncodedVideoFrame``; other codecs (Opus audio) decode as
+usual. ``install()`` is idempotent; the ingest process calls it once at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiortc.rtcrtpreceiver as receiver
+
+VIDEO_CLOCK_RATE = 90_000
+_original = receiver.get_decoder  # type: ignore[attr-defined]
+_installed = False
+
+
+@dataclass(frozen=True)
+class EncodedVideoFrame:
+    data: bytes
+    timestamp: int  # RTP timestamp, 90 kHz
+    keyframe: bool
+
+
+def vp8_keyframe_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a VP8 key frame header (RFC 6386 §9.1), None for inter frames."""
+    if len(data) < 10 or data[0] & 0x01 or data[3:6] != b"\x9d\x01\x2a":
+        return None
+    width = int.from_bytes(data[6:8], "little") & 0x3FFF
+    height = int.from_bytes(data[8:10], "little") & 0x3FFF
+    return width, height
+
+
+class PassthroughDecoder:
+    def decode(self, encoded_frame: Any) -> list[EncodedVideoFrame]:
+        data = bytes(encoded_frame.data)
+        return [
+            EncodedVideoFrame(data, encoded_frame.timestamp, vp8_keyframe_size(data) is not None)
+        ]
+
+
+def _get_decoder(codec: Any) -> Any:
+    if codec.mimeType.lower() == "video/vp8":
+        return PassthroughDecoder()
+    return _original(codec)
+
+
+def install() -> None:
+    global _installed
+    if not _installed:
+        receiver.get_decoder = _get_decoder  # type: ignore[attr-defined]
+        _installed = True

@@ -1,0 +1,87 @@
+"""After an answer: one playback file (MP4: H.264 + AAC, plays everywhere) joined from its
+segments, and a poster frame (JPEG). Runs on a worker thread: it decodes and encodes."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from typing import Any
+
+import av
+
+POSTER_AT_S = 1.0
+
+
+def make_playback(segments: list[bytes], video: bool) -> tuple[bytes, bytes | None]:
+    out_buf = io.BytesIO()
+    out = av.open(out_buf, mode="w", format="mp4", options={"movflags": "+faststart"})
+    vstream: Any = None
+    astream = out.add_stream("aac", rate=48_000)
+    astream.layout = "mono"
+    resampler = av.AudioResampler(format="fltp", layout="mono", rate=48_000)
+    poster: bytes | None = None
+    audio_pts = 0
+    video_base_ms = 0
+    for data in segments:
+        segment_end_ms = video_base_ms
+        with av.open(io.BytesIO(data), mode="r") as src:
+            streams = [s for s in src.streams if s.type in ("audio", "video")]
+            for frame in src.decode(*streams):
+                if isinstance(frame, av.AudioFrame):
+                    for f in resampler.resample(frame):
+                        f.pts = audio_pts
+                        f.time_base = Fraction(1, 48_000)
+                        audio_pts += f.samples
+                        for packet in astream.encode(f):
+                            out.mux(packet)
+                elif isinstance(frame, av.VideoFrame) and video:
+                    if vstream is None:
+                        vstream = out.add_stream("libx264", rate=30)
+                        vstream.width, vstream.height = frame.width, frame.height
+                        vstream.pix_fmt = "yuv420p"
+                        vstream.time_base = Fraction(1, 1000)
+                        vstream.options = {"preset": "veryfast", "crf": "26"}
+                    t_ms = video_base_ms + int(float(frame.time or 0) * 1000)
+                    segment_end_ms = max(segment_end_ms, t_ms + 1)
+                    if poster is None and t_ms >= POSTER_AT_S * 1000:
+                        poster = _jpeg(frame)
+                    image = frame.reformat(
+                        width=vstream.width, height=vstream.height, format="yuv420p"
+                    )
+                    image.pts = t_ms
+                    image.time_base = Fraction(1, 1000)
+                    for packet in vstream.encode(image):
+                        out.mux(packet)
+        video_base_ms = max(segment_end_ms, audio_pts * 1000 // 48_000)
+    for packet in astream.encode(None):
+        out.mux(packet)
+    if vstream is not None:
+        for packet in vstream.encode(None):
+            out.mux(packet)
+    out.close()
+    return out_buf.getvalue(), poster
+
+
+def _jpeg(frame: av.VideoFrame) -> bytes:
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mjpeg") as out:
+        stream = out.add_stream("mjpeg", rate=1)
+        stream.width, stream.height = frame.width, frame.height
+        stream.pix_fmt = "yuvj420p"
+        image = frame.reformat(format="yuvj420p")
+        image.pts = 0
+        for packet in stream.encode(image):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def probe_duration_ms(data: bytes) -> int:
+    """The media duration of a recording, from its streams' last timestamps."""
+    last = 0.0
+    with av.open(io.BytesIO(data), mode="r") as src:
+        for packet in src.demux():
+            if packet.pts is not None and packet.time_base is not None:
+                last = max(last, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    return int(last * 1000)

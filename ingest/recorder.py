@@ -1,0 +1,230 @@
+"""Record one answer segment as WebM while it streams.
+
+Video arrives still encoded (VP8, see ``passthrough``) and is muxed as is; audio arrives decoded
+and is encoded to Opus (cheap). All PyAV work runs on the recorder's own thread, never on the
+event loop; muxed bytes are handed to an object-store writer every few hundred milliseconds, so
+what was recorded is durable within about a second of being received.
+
+The container is opened only when every stream's parameters are known: for a video answer the
+first key frame fixes the size (muxing audio first would open the codec without it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import av
+import structlog
+
+from ingest.passthrough import VIDEO_CLOCK_RATE, EncodedVideoFrame, vp8_keyframe_size
+from storage.objects import ObjectWriter
+
+log = structlog.get_logger("fairview.recorder")
+
+AUDIO_RATE = 48_000
+MAX_PENDING_AUDIO_S = 5.0  # audio kept while waiting for the first video key frame
+QUEUE_LIMIT = 400  # frames; a stuck recorder drops instead of growing without bound
+
+
+@dataclass
+class RecordingStats:
+    audio_frames: int = 0
+    video_frames: int = 0
+    dropped_frames: int = 0
+    bytes_written: int = 0
+    duration_ms: int = 0
+    video_size: tuple[int, int] | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class _Sink:
+    """A write-only file object collecting the muxer's bytes for the async pump."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def write(self, data: bytes) -> int:
+        with self._lock:
+            self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        with self._lock:
+            data, self._chunks = b"".join(self._chunks), []
+        return data
+
+    def flush(self) -> None:
+        pass
+
+
+class WebmRecorder:
+    def __init__(
+        self, writer: ObjectWriter, *, video: bool, flush_interval_s: float = 0.25
+    ) -> None:
+        self.writer = writer
+        self.expect_video = video
+        self.stats = RecordingStats()
+        self._sink = _Sink()
+        self._queue: queue.Queue[tuple[str, Any, float] | None] = queue.Queue(QUEUE_LIMIT)
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._flush_interval_s = flush_interval_s
+        self._pump: asyncio.Task[None] | None = None
+        self._t0 = time.monotonic()
+
+    # --- async side ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._thread.start()
+        self._pump = asyncio.create_task(self._pump_loop())
+
+    def add_audio(self, frame: av.AudioFrame) -> None:
+        self._put(("audio", frame, time.monotonic()))
+
+    def add_video(self, frame: EncodedVideoFrame) -> None:
+        self._put(("video", frame, time.monotonic()))
+
+    def _put(self, item: tuple[str, Any, float]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.stats.dropped_frames += 1
+
+    async def _pump_loop(self) -> None:
+        while self._thread.is_alive():
+            await asyncio.sleep(self._flush_interval_s)
+            await self._drain()
+
+    async def _drain(self) -> None:
+        data = self._sink.take()
+        if data:
+            await self.writer.write(data)
+            self.stats.bytes_written += len(data)
+
+    async def stop(self) -> RecordingStats:
+        """Finish the file (trailer included) and make it durable in the object store."""
+        await asyncio.to_thread(self._queue.put, None)
+        await asyncio.to_thread(self._thread.join)
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        await self._drain()
+        if self.stats.bytes_written:
+            await self.writer.close()
+        else:
+            await self.writer.abort()
+        return self.stats
+
+    # --- recorder thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        container: Any = None
+        audio_stream: Any = None
+        video_stream: Any = None
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=AUDIO_RATE)
+        pending_audio: list[tuple[av.AudioFrame, float]] = []
+        audio_pts: int | None = None
+        video_ts0: int | None = None
+        video_offset = 0
+        last_media_s = 0.0
+
+        def open_container(size: tuple[int, int] | None) -> None:
+            nonlocal container, audio_stream, video_stream
+            container = av.open(self._sink, mode="w", format="webm")
+            if size is not None:
+                video_stream = container.add_stream("libvpx", rate=30)
+                video_stream.width, video_stream.height = size
+                video_stream.pix_fmt = "yuv420p"
+                video_stream.time_base = Fraction(1, 1000)
+                self.stats.video_size = size
+            audio_stream = container.add_stream("libopus", rate=AUDIO_RATE)
+            audio_stream.layout = "mono"
+            container.start_encoding()
+
+        def write_audio(frame: av.AudioFrame, arrived: float) -> None:
+            nonlocal audio_pts, last_media_s
+            for out in resampler.resample(frame):
+                if audio_pts is None:  # align the first sample with its arrival time
+                    audio_pts = int((arrived - self._t0) * AUDIO_RATE)
+                out.pts = audio_pts
+                out.time_base = Fraction(1, AUDIO_RATE)
+                audio_pts += out.samples
+                for packet in audio_stream.encode(out):
+                    container.mux(packet)
+                last_media_s = max(last_media_s, audio_pts / AUDIO_RATE)
+            self.stats.audio_frames += 1
+
+        def write_video(frame: EncodedVideoFrame, arrived: float) -> None:
+            nonlocal video_ts0, video_offset, last_media_s
+            if video_ts0 is None:
+                if not frame.keyframe:
+                    return  # a stream must start at a key frame
+                video_ts0 = frame.timestamp
+                video_offset = int((arrived - self._t0) * 1000)
+            ticks = (frame.timestamp - video_ts0) % 2**32
+            pts_ms = video_offset + ticks * 1000 // VIDEO_CLOCK_RATE
+            packet = av.Packet(frame.data)
+            packet.stream = video_stream
+            packet.time_base = Fraction(1, 1000)
+            packet.pts = packet.dts = pts_ms
+            packet.is_keyframe = frame.keyframe
+            container.mux(packet)
+            self.stats.video_frames += 1
+            last_media_s = max(last_media_s, pts_ms / 1000)
+
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    break
+                kind, frame, arrived = item
+                if container is None:
+                    if kind == "video":
+                        if not frame.keyframe:
+                            continue  # the file starts at the first key frame
+                        open_container(vp8_keyframe_size(frame.data))
+                    elif self.expect_video:
+                        pending_audio.append((frame, arrived))
+                        if arrived - pending_audio[0][1] < MAX_PENDING_AUDIO_S:
+                            continue
+                        # No picture after 5 s of sound: keep the sound, say what happened.
+                        self.stats.errors.append("no_video")
+                        open_container(None)
+                        for queued, at in pending_audio:
+                            write_audio(queued, at)
+                        pending_audio.clear()
+                        continue
+                    else:
+                        open_container(None)
+                    for queued, at in pending_audio:
+                        write_audio(queued, at)
+                    pending_audio.clear()
+                if kind == "audio":
+                    write_audio(frame, arrived)
+                elif video_stream is not None:
+                    write_video(frame, arrived)
+            if container is None and pending_audio:
+                self.stats.errors.append("no_video")
+                open_container(None)
+                for queued, at in pending_audio:
+                    write_audio(queued, at)
+            if container is not None:
+                for packet in audio_stream.encode(None):
+                    container.mux(packet)
+                container.close()
+        except Exception as exc:  # a broken stream must not take the process down
+            log.exception("recorder_failed")
+            self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+            if container is not None:
+                with contextlib.suppress(Exception):
+                    container.close()
+        self.stats.duration_ms = int(last_media_s * 1000)
