@@ -4,7 +4,9 @@ segments, and a poster frame (JPEG). Runs on a worker thread: it decodes and enc
 from __future__ import annotations
 
 import io
+import tempfile
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import av
@@ -13,8 +15,15 @@ POSTER_AT_S = 1.0
 
 
 def make_playback(segments: list[bytes], video: bool) -> tuple[bytes, bytes | None]:
-    out_buf = io.BytesIO()
-    out = av.open(out_buf, mode="w", format="mp4", options={"movflags": "+faststart"})
+    # A real file: moving the index to the front (faststart, for quick playback start)
+    # rewrites the file, which an in-memory stream cannot do.
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
+        poster = _encode(segments, video, tmp.name)
+        return Path(tmp.name).read_bytes(), poster
+
+
+def _encode(segments: list[bytes], video: bool, path: str) -> bytes | None:
+    out = av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"})
     vstream: Any = None
     astream = out.add_stream("aac", rate=48_000)
     astream.layout = "mono"
@@ -59,7 +68,7 @@ def make_playback(segments: list[bytes], video: bool) -> tuple[bytes, bytes | No
         for packet in vstream.encode(None):
             out.mux(packet)
     out.close()
-    return out_buf.getvalue(), poster
+    return poster
 
 
 def _jpeg(frame: av.VideoFrame) -> bytes:

@@ -74,8 +74,11 @@ async def candidate_tx(request: Req) -> AsyncIterator[tuple[Tenant, dict[str, An
         )
     async with svc.db.tenant(org_id) as t:
         c = await service.open_candidate(t.conn, token)
-        await _claim_tab(svc, request, c["id"])
-        yield t, c
+        if c["status"] in service.OPEN and c["interview_status"] == "active":
+            await _claim_tab(svc, request, c["id"])
+            yield t, c
+            return
+    service.ensure_open(c)  # after the commit, so an expiry is recorded
 
 
 def _question(q: dict[str, Any], c: dict[str, Any], current: int | None) -> s.CandidateQuestion:

@@ -26,36 +26,26 @@ from storage.outbox import add_event
 
 NOTICE_VERSION = "2026-11-24"
 ANSWERED = ("recorded", "submitted", "interrupted")
+OPEN = ("opened", "in_progress")
 
 
 async def open_candidate(conn: asyncpg.Connection, token: str) -> dict[str, Any]:
-    """The candidate a link belongs to, checked and marked opened (platform transaction)."""
+    """The candidate a link belongs to, with what opening it changes: ``opened`` on first visit,
+    ``expired`` after the deadline. Call ``ensure_open`` after the transaction commits them."""
     c = await repo.candidate_by_token(conn, security.token_hash(token))
     if c is None:
         raise NotFound(
             "This interview link is not valid. Check the link in your email.", code="invalid_link"
         )
     t = Tenant(conn, c["organization_id"])
-    if c["status"] == "revoked":
-        raise Gone("This interview link was withdrawn by the hiring team.", code="link_revoked")
-    if c["status"] == "completed":
-        raise Gone("You have completed this interview. Thank you!", code="completed")
-    if c["deadline"] is not None and c["deadline"] <= datetime.now(UTC):
-        if c["status"] != "expired":
-            await repo.set_candidate(t, c["id"], status="expired")
-            await add_event(
-                conn, c["organization_id"], "invitation.expired", {"candidate_id": str(c["id"])}
-            )
-        raise Gone(
-            "The deadline for this interview has passed. Contact the hiring team if "
-            "you need more time.",
-            code="expired",
+    past_deadline = c["deadline"] is not None and c["deadline"] <= datetime.now(UTC)
+    if past_deadline and c["status"] in ("invited", "opened", "in_progress"):
+        await repo.set_candidate(t, c["id"], status="expired")
+        await add_event(
+            conn, c["organization_id"], "invitation.expired", {"candidate_id": str(c["id"])}
         )
-    if c["status"] == "expired":
-        raise Gone("The deadline for this interview has passed.", code="expired")
-    if c["interview_status"] != "active":
-        raise Gone("This interview is closed and no longer takes answers.", code="interview_closed")
-    if c["status"] == "invited":
+        c["status"] = "expired"
+    elif c["status"] == "invited" and c["interview_status"] == "active":
         await repo.set_candidate(t, c["id"], status="opened", opened_at=datetime.now(UTC))
         await add_event(
             conn, c["organization_id"], "invitation.opened", {"candidate_id": str(c["id"])}
@@ -64,8 +54,25 @@ async def open_candidate(conn: asyncpg.Connection, token: str) -> dict[str, Any]
     return c
 
 
+def ensure_open(c: dict[str, Any]) -> None:
+    """Refuse a link that no longer takes answers, saying why."""
+    if c["status"] == "revoked":
+        raise Gone("This interview link was withdrawn by the hiring team.", code="link_revoked")
+    if c["status"] == "completed":
+        raise Gone("You have completed this interview. Thank you!", code="completed")
+    if c["status"] == "expired":
+        raise Gone(
+            "The deadline for this interview has passed. Contact the hiring team if "
+            "you need more time.",
+            code="expired",
+        )
+    if c["interview_status"] != "active":
+        raise Gone("This interview is closed and no longer takes answers.", code="interview_closed")
+
+
 def time_limit_s(question: dict[str, Any], candidate: dict[str, Any]) -> int:
-    return int(math.ceil(question["answer_seconds"] * float(candidate["extra_time_factor"])))
+    seconds: int = question["answer_seconds"]
+    return math.ceil(seconds * float(candidate["extra_time_factor"]))
 
 
 def attempts_allowed(question: dict[str, Any], candidate: dict[str, Any]) -> int:

@@ -1,0 +1,103 @@
+"""A Python WHIP client (aiortc): streams a microphone-like audio source and, for video answers,
+a camera-like video source to a WHIP endpoint. Used by tests, benchmarks and scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import av
+import httpx
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaPlayer
+from aiortc.mediastreams import VideoStreamTrack
+
+
+class MovingPatternTrack(VideoStreamTrack):
+    """640x480 frames that change every frame (so the encoder has real work), at 20 fps."""
+
+    def __init__(self, width: int = 640, height: int = 480, fps: int = 20) -> None:
+        super().__init__()
+        self.width, self.height, self.fps = width, height, fps
+        self._n = 0
+        self._t0: float | None = None
+        base = np.indices((height, width)).sum(axis=0)
+        self._base = (base % 256).astype(np.uint8)
+
+    async def recv(self) -> av.VideoFrame:
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+        target = self._t0 + self._n / self.fps
+        await asyncio.sleep(max(0.0, target - time.monotonic()))
+        luma = self._base + np.uint8(self._n * 3 % 256)  # wraps around: a moving pattern
+        frame = av.VideoFrame.from_ndarray(np.stack([luma] * 3, axis=-1), format="rgb24")
+        frame.pts = self._n * (90_000 // self.fps)
+        frame.time_base = fractions.Fraction(1, 90_000)
+        self._n += 1
+        return frame
+
+
+@dataclass
+class WhipSession:
+    pc: RTCPeerConnection
+    location: str
+    token: str
+    player: MediaPlayer | None
+
+    async def stop(self, client: httpx.AsyncClient) -> httpx.Response:
+        response = await client.delete(
+            self.location, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        await self.pc.close()
+        return response
+
+
+async def publish(
+    client: httpx.AsyncClient,
+    whip_url: str,
+    token: str,
+    *,
+    audio_file: str,
+    video: bool,
+    loop_audio: bool = False,
+) -> WhipSession:
+    """Offer audio (from a file, played in real time) and optionally video; return the session."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    player = MediaPlayer(audio_file, loop=loop_audio)
+    assert player.audio is not None
+    pc.addTrack(player.audio)
+    if video:
+        pc.addTrack(MovingPatternTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    response = await client.post(
+        whip_url,
+        content=pc.localDescription.sdp,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sdp"},
+    )
+    if response.status_code != 201:
+        await pc.close()
+        raise WhipError(response.status_code, response.json() if response.content else {})
+    await pc.setRemoteDescription(RTCSessionDescription(response.text, "answer"))
+    location = str(httpx.URL(whip_url).join(response.headers["location"]))
+    return WhipSession(pc, location, token, player)
+
+
+async def wait_until_ended(session: WhipSession, timeout_s: float) -> None:
+    """Wait until the audio source has played to its end."""
+    assert session.player is not None and session.player.audio is not None
+    track: Any = session.player.audio
+    ended = asyncio.Event()
+    track.on("ended", ended.set)
+    if track.readyState == "ended":
+        return
+    await asyncio.wait_for(ended.wait(), timeout_s)
+
+
+class WhipError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status, self.body = status, body
