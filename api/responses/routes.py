@@ -93,6 +93,7 @@ def _question(q: dict[str, Any], c: dict[str, Any], current: int | None) -> s.Ca
         attempts_allowed=service.attempts_allowed(q, c),
         attempts_used=q["attempts_used"],
         status=q["answer_status"],
+        answer_id=q["answer_id"],
         failure_reason=q["failure_reason"],
         prompt=q["prompt"] if reached and c["consented_at"] else None,
     )
@@ -142,6 +143,22 @@ class CandidateSessionController(Controller):
             attempt=attempt,
             attempts_left=service.attempts_allowed(q, c) - attempt,
             time_limit_seconds=service.time_limit_s(q, c),
+            whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
+            whip_token=issue(svc.secret_key, answer_id, t.organization_id),
+        )
+
+    @post("/answers/{answer_id:uuid}/resume", responses=error_responses(403))
+    async def resume(self, request: Req, answer_id: FromPath[UUID]) -> s.Attempt:
+        """Continue an answer whose connection dropped: a new streaming token for the same
+        answer (its recording continues in a new segment within the remaining time)."""
+        svc = services(request.app.state)
+        async with candidate_tx(request) as (t, c):
+            q, a = await service.resumable(t, c, answer_id)
+        return s.Attempt(
+            answer_id=answer_id,
+            attempt=a["attempt"],
+            attempts_left=service.attempts_allowed(q, c) - a["attempt"],
+            time_limit_seconds=max(0, service.time_limit_s(q, c) - a["duration_ms"] // 1000),
             whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
             whip_token=issue(svc.secret_key, answer_id, t.organization_id),
         )

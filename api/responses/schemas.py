@@ -22,6 +22,7 @@ class CandidateQuestion(msgspec.Struct):
     attempts_allowed: int
     attempts_used: int
     status: AnswerStatus | None  # of the latest attempt
+    answer_id: UUID | None  # the latest attempt
     failure_reason: str | None
     prompt: str | None  # shown once the candidate reaches the question
 

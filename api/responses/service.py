@@ -156,6 +156,18 @@ async def text_answer(t: Tenant, c: dict[str, Any], question_id: UUID, text: str
     return answer_id
 
 
+async def resumable(
+    t: Tenant, c: dict[str, Any], answer_id: UUID
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    _require_consent(c)
+    a = await get_answer(t, c, answer_id)
+    if a["status"] != "interrupted":
+        raise Conflict("Only an interrupted answer can be continued.", code="not_interrupted")
+    questions, _ = await session_state(t, c)
+    q = next(q for q in questions if q["id"] == a["question_id"])
+    return q, a
+
+
 async def get_answer(t: Tenant, c: dict[str, Any], answer_id: UUID) -> dict[str, Any]:
     a = await repo.answer(t, c["id"], answer_id)
     if a is None:

@@ -29,6 +29,21 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = ROOT / "test-results"
+SPEECH = ROOT / "tests" / "fixtures" / "speech_en.wav"
+# A fake camera (Chromium's test pattern) and a microphone playing real speech once per capture.
+MEDIA_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    f"--use-file-for-fake-audio-capture={SPEECH}%noloop",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture
+def objects_dir(tmp_path: Path) -> Path:
+    """Where the product under test keeps recordings (its FAIRVIEW_OBJECT_STORE)."""
+    return tmp_path / "objects"
 
 
 @pytest.fixture
@@ -53,6 +68,7 @@ async def product(
         "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
     }
     env.pop("FAIRVIEW_KAFKA", None)
+    (tmp_path / "objects").mkdir()
     log = open(tmp_path / "fairview.log", "wb")  # noqa: SIM115
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -98,6 +114,6 @@ async def browser() -> AsyncIterator[Any]:
 
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
         yield b
         await b.close()

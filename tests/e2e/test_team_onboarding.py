@@ -27,6 +27,8 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Create account").click()
 
+    await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
+    await page.get_by_role("link", name="Team").click()
     await expect(page.get_by_role("heading", name="Team")).to_be_visible()
     await expect(page.get_by_text("Please confirm your email address")).to_be_visible()
     await page.get_by_label("Email").fill("grace@example.com")
@@ -48,7 +50,8 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
     await grace.get_by_label("Your name").fill("Grace Hopper")
     await grace.get_by_label("Password").fill(PASSWORD)
     await grace.get_by_role("button", name="Join the team").click()
-    await expect(grace.get_by_role("heading", name="Team")).to_be_visible()
+    await expect(grace.get_by_role("heading", name="Interviews")).to_be_visible()
+    await grace.get_by_role("link", name="Team").click()
     await expect(grace.get_by_role("cell", name="Grace Hopper (you)")).to_be_visible()
 
     await grace.get_by_role("button", name="Log out").click()
@@ -56,6 +59,7 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
     await grace.get_by_label("Email").fill("grace@example.com")
     await grace.get_by_label("Password").fill(PASSWORD)
     await grace.get_by_role("button", name="Log in").click()
+    await grace.get_by_role("link", name="Team").click()
     rows = grace.get_by_role("row")
     await expect(rows.filter(has_text="Ada Lovelace")).to_contain_text("Owner")
     await expect(rows.filter(has_text="Grace Hopper")).to_contain_text("Reviewer")
@@ -67,6 +71,7 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
     # The owner sees Grace joined, and works in Russian when she wants to.
     await page.reload()
     await expect(page.get_by_role("row").filter(has_text="Grace Hopper")).to_be_visible()
+    await page.get_by_role("link", name="Team").click()
     await page.get_by_label("Language").select_option("ru")
     await expect(page.get_by_role("heading", name="Команда")).to_be_visible()
     await page.screenshot(path=str(ARTIFACTS / "team-ru.png"), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,8 +21,14 @@ def test_generated_client_matches_the_api(tmp_path: Path) -> None:
     schema = tmp_path / "openapi.json"
     schema.write_text(openapi_json(Settings()))
     out = tmp_path / "schema.d.ts"
+    # The same options as `npm run gen:api` (after its output path).
+    script = json.loads((WEB / "package.json").read_text())["scripts"]["gen:api"]
+    options = script.split("src/api/schema.d.ts", 1)[1].split()
     subprocess.run(
-        [str(generator), str(schema), "-o", str(out)], check=True, cwd=WEB, capture_output=True
+        [str(generator), str(schema), "-o", str(out), *options],
+        check=True,
+        cwd=WEB,
+        capture_output=True,
     )
     committed = (WEB / "src" / "api" / "schema.d.ts").read_text()
     assert out.read_text() == committed, (

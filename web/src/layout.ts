@@ -76,13 +76,14 @@ function banners(): HTMLElement[] {
 
 export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
   const me = current();
-  const here = location.pathname;
+  const here = "/" + location.pathname.split("/")[1];
   const link = (href: string, label: string) =>
     h("a", { href, "aria-current": here === href ? "page" : undefined }, label);
   const nav = me
     ? h(
         "nav",
         { "aria-label": "Fairview" },
+        link("/interviews", t("nav.interviews")),
         link("/team", t("nav.team")),
         canManage() ? link("/api-keys", t("nav.apiKeys")) : null,
         link("/settings", t("nav.settings")),
@@ -110,7 +111,7 @@ export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
     h(
       "header",
       {},
-      h("a", { href: me ? "/team" : "/login", class: "brand" }, t("appName")),
+      h("a", { href: me ? "/interviews" : "/login", class: "brand" }, t("appName")),
       nav,
       h("div", { class: "tools" }, me ? h("span", { class: "muted who" }, me.organization.name) : null, organizationSwitch(), languageSwitch(rerender), logout),
     ),

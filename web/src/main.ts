@@ -4,6 +4,8 @@ import { detectLocale, setLocale, t } from "./i18n";
 import { shell } from "./layout";
 import { acceptInvite, forgotPassword, login, resetPassword, signup, verifyEmail } from "./pages/auth";
 import { apiKeys } from "./pages/apiKeys";
+import { candidateApp, joinPublic } from "./pages/candidate";
+import { interviewDetail, interviewList } from "./pages/interviews";
 import { audit } from "./pages/audit";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
@@ -18,7 +20,11 @@ const routes: Route[] = [
   { path: "/reset-password", render: resetPassword, public: true },
   { path: "/verify-email", render: verifyEmail, public: true },
   { path: "/accept-invite", render: acceptInvite, public: true },
-  { path: "/", render: () => (navigate("/team", true), h("div")) },
+  { path: "/", render: () => (navigate("/interviews", true), h("div")) },
+  { path: "/interviews", render: interviewList },
+  { path: "/interviews/:id", render: interviewDetail },
+  { path: "/i/:token", render: candidateApp, public: true, bare: true },
+  { path: "/join/:token", render: joinPublic, public: true, bare: true },
   { path: "/team", render: team },
   { path: "/api-keys", render: apiKeys },
   { path: "/settings", render: settings },
@@ -28,22 +34,23 @@ const routes: Route[] = [
 const root = document.getElementById("app")!;
 
 async function render(): Promise<void> {
-  const route = match(routes, location.pathname);
+  const found = match(routes, location.pathname);
+  const route = found?.route;
   if (route && !route.public && !current()) {
     navigate(`/login`, true);
     return;
   }
   if (current() && (location.pathname === "/login" || location.pathname === "/signup")) {
-    navigate("/team", true);
+    navigate("/interviews", true);
     return;
   }
   root.setAttribute("aria-busy", "true");
   const content = route
-    ? await route.render(new URLSearchParams(location.search))
+    ? await route.render(new URLSearchParams(location.search), found!.params)
     : page(t("notFound.title"), null, h("a", { href: "/" }, t("notFound.back")));
   // A page may have navigated elsewhere while it loaded; the newer render wins.
-  if (route && match(routes, location.pathname) !== route) return;
-  root.replaceChildren(shell(content, () => void render()));
+  if (route && match(routes, location.pathname)?.route !== route) return;
+  root.replaceChildren(route?.bare ? h("main", { id: "main", class: "candidate" }, content) : shell(content, () => void render()));
   root.removeAttribute("aria-busy");
   document.title = `${content.querySelector("h1")?.textContent ?? ""} · Fairview`;
   content.querySelector<HTMLElement>("h1")?.focus();

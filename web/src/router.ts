@@ -1,15 +1,30 @@
 // Client-side routing over the History API; the server answers index.html for every page path.
-export type Render = (query: URLSearchParams) => Promise<HTMLElement> | HTMLElement;
+export type Params = Record<string, string>;
+export type Render = (query: URLSearchParams, params: Params) => Promise<HTMLElement> | HTMLElement;
 
 export interface Route {
-  path: string;
+  path: string; // "/interviews/:id" style
   render: Render;
   public?: boolean; // reachable without logging in
+  bare?: boolean; // no recruiter header (the candidate's pages)
 }
 
-export function match(routes: Route[], pathname: string): Route | undefined {
-  const clean = pathname.replace(/\/+$/, "") || "/";
-  return routes.find((r) => r.path === clean);
+export function match(routes: Route[], pathname: string): { route: Route; params: Params } | undefined {
+  const parts = (pathname.replace(/\/+$/, "") || "/").split("/");
+  for (const route of routes) {
+    const pattern = route.path.split("/");
+    if (pattern.length !== parts.length) continue;
+    const params: Params = {};
+    const ok = pattern.every((p, i) => {
+      if (p.startsWith(":")) {
+        params[p.slice(1)] = decodeURIComponent(parts[i]!);
+        return parts[i] !== "";
+      }
+      return p === parts[i];
+    });
+    if (ok) return { route, params };
+  }
+  return undefined;
 }
 
 type Listener = () => void;

@@ -26,10 +26,16 @@ describe("dom and routing", () => {
     expect(el.hasAttribute("hidden")).toBe(false);
   });
 
-  it("matches paths with or without a trailing slash", () => {
-    const routes: Route[] = [{ path: "/team", render: () => h("div") }, { path: "/", render: () => h("div") }];
-    expect(match(routes, "/team/")?.path).toBe("/team");
-    expect(match(routes, "/")?.path).toBe("/");
+  it("matches paths with or without a trailing slash, and parameters", () => {
+    const routes: Route[] = [
+      { path: "/team", render: () => h("div") },
+      { path: "/", render: () => h("div") },
+      { path: "/interviews/:id", render: () => h("div") },
+    ];
+    expect(match(routes, "/team/")?.route.path).toBe("/team");
+    expect(match(routes, "/")?.route.path).toBe("/");
+    expect(match(routes, "/interviews/abc%20d")?.params).toEqual({ id: "abc d" });
+    expect(match(routes, "/interviews/")).toBeUndefined();
     expect(match(routes, "/nope")).toBeUndefined();
   });
 });

@@ -294,6 +294,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidate/answers/{answer_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume */
+        post: operations["ApiV1CandidateAnswersAnswerIdResumeResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidate/consent": {
         parameters: {
             query?: never;
@@ -963,17 +980,17 @@ export interface components {
         /** CandidateCounts */
         CandidateCounts: {
             /** @default 0 */
-            completed: number;
+            completed?: number;
             /** @default 0 */
-            expired: number;
+            expired?: number;
             /** @default 0 */
-            in_progress: number;
+            in_progress?: number;
             /** @default 0 */
-            invited: number;
+            invited?: number;
             /** @default 0 */
-            opened: number;
+            opened?: number;
             /** @default 0 */
-            revoked: number;
+            revoked?: number;
         };
         /** CandidateCreated */
         CandidateCreated: {
@@ -985,12 +1002,12 @@ export interface components {
             deadline?: string | null;
             email: string;
             /** @default 0 */
-            extra_retakes: number;
+            extra_retakes?: number;
             /** @default 1 */
-            extra_time_factor: number;
+            extra_time_factor?: number;
             name: string;
             /** @default true */
-            send_email: boolean;
+            send_email?: boolean;
         };
         /** CandidateInterview */
         CandidateInterview: {
@@ -1031,6 +1048,7 @@ export interface components {
         };
         /** CandidateQuestion */
         CandidateQuestion: {
+            answer_id: string | null;
             attempts_allowed: number;
             attempts_used: number;
             failure_reason: string | null;
@@ -1081,7 +1099,7 @@ export interface components {
             csv: string;
             deadline?: string | null;
             /** @default true */
-            send_email: boolean;
+            send_email?: boolean;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -1107,15 +1125,15 @@ export interface components {
             brand_logo_url?: string | null;
             brand_name?: string | null;
             /** @default  */
-            intro: string;
+            intro?: string;
             /**
              * @default en
              * @enum {string}
              */
-            language: "en" | "ru";
+            language?: "en" | "ru";
             questions?: components["schemas"]["QuestionIn"][];
             /** @default  */
-            role_description: string;
+            role_description?: string;
             template?: string | null;
             title: string;
         };
@@ -1261,20 +1279,20 @@ export interface components {
         /** QuestionIn */
         QuestionIn: {
             /** @default 120 */
-            answer_seconds: number;
+            answer_seconds?: number;
             /**
              * @default video
              * @enum {string}
              */
-            kind: "video" | "audio" | "text";
+            kind?: "video" | "audio" | "text";
             prompt: string;
             /** @default true */
-            required: boolean;
+            required?: boolean;
             /** @default 1 */
-            retakes: number;
+            retakes?: number;
             rubric?: components["schemas"]["RubricCriterion"][];
             /** @default 30 */
-            think_seconds: number;
+            think_seconds?: number;
         };
         /** QuestionOut */
         QuestionOut: {
@@ -1306,9 +1324,9 @@ export interface components {
         RubricCriterion: {
             name: string;
             /** @default  */
-            strong_answer: string;
+            strong_answer?: string;
             /** @default 1 */
-            weight: number;
+            weight?: number;
         };
         /** SignUp */
         SignUp: {
@@ -1318,7 +1336,7 @@ export interface components {
              * @default en
              * @enum {string}
              */
-            locale: "en" | "ru";
+            locale?: "en" | "ru";
             name: string;
             organization_name: string;
             password: string;
@@ -1345,7 +1363,7 @@ export interface components {
              * @default recruiter
              * @enum {string}
              */
-            role: "admin" | "recruiter" | "reviewer";
+            role?: "admin" | "recruiter" | "reviewer";
         };
         /** TeamInvitationOut */
         TeamInvitationOut: {
@@ -2224,6 +2242,52 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiV1CandidateAnswersAnswerIdResumeResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attempt"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -8,7 +8,7 @@ import { input, page, showError, showOk, status, submitWith } from "../ui";
 
 function loggedIn(me: Me | undefined): void {
   setCurrent(me ?? null);
-  navigate("/team", true);
+  navigate("/interviews", true);
 }
 
 export function login(): HTMLElement {

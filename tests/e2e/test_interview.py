@@ -1,0 +1,136 @@
+"""The core journey in real browsers against the real product: a recruiter builds and activates
+an interview and invites a candidate; the candidate answers on camera (Chromium's fake camera and
+a microphone playing real speech), by voice with one retake, and in writing; the recording is
+stored with the right length and its speech transcribes to what was said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.services import Inbox, body_text
+from tests.speech import SPEECH_TEXT, decode_audio, transcribe, wer
+
+PASSWORD = "a long enough passphrase"
+
+
+async def add_question(
+    page: Page, n: int, prompt: str, kind: str, think: int, answer: int, retakes: int
+) -> None:
+    await page.get_by_role("button", name="Add a question").click()
+    q = page.locator("fieldset.question").nth(n)
+    await q.get_by_label("Question", exact=True).fill(prompt)
+    await q.get_by_label("Answer by").select_option(kind)
+    await q.get_by_label("Think time (s)").fill(str(think))
+    await q.get_by_label("Answer time (s)").fill(str(answer))
+    await q.get_by_label("Retakes").fill(str(retakes))
+
+
+async def record(page: Page, seconds: int) -> int:
+    """Record until the page's clock shows `seconds`, stop, and return the recorded seconds."""
+    remaining = page.locator(".remaining")
+    await expect(remaining).to_be_visible(timeout=15_000)
+    await expect(remaining).to_have_attribute("data-elapsed", str(seconds), timeout=60_000)
+    await page.get_by_role("button", name="Stop and save").click()
+    saved = page.get_by_text("Your answer is saved")
+    await expect(saved).to_be_visible(timeout=20_000)
+    return seconds
+
+
+async def test_recruiter_builds_and_candidate_completes_an_interview(
+    product: str, browser: Any, inbox: Inbox, db: Any, objects_dir: Path
+) -> None:
+    recruiter = await (await browser.new_context(locale="en-US")).new_page()
+    await recruiter.goto(f"{product}/signup")
+    await recruiter.get_by_label("Organization name").fill("Acme Hiring")
+    await recruiter.get_by_label("Your name").fill("Ada Lovelace")
+    await recruiter.get_by_label("Email").fill("ada@example.com")
+    await recruiter.get_by_label("Password").fill(PASSWORD)
+    await recruiter.get_by_role("button", name="Create account").click()
+
+    await expect(recruiter.get_by_role("heading", name="Interviews")).to_be_visible()
+    await recruiter.get_by_label("Title").fill("Support lead")
+    await recruiter.get_by_role("button", name="Create").click()
+    await expect(recruiter.get_by_role("heading", name="Support lead")).to_be_visible()
+    await add_question(recruiter, 0, "Introduce yourself.", "video", 0, 60, 0)
+    await add_question(recruiter, 1, "What did you learn last year?", "audio", 0, 60, 1)
+    await add_question(recruiter, 2, "Why this role?", "text", 0, 300, 0)
+    await recruiter.get_by_role("button", name="Save questions").click()
+    await expect(recruiter.get_by_text("Saved.")).to_be_visible()
+    await recruiter.get_by_role("button", name="Activate").click()
+    await expect(recruiter.locator(".tag.status-active")).to_be_visible()
+
+    await recruiter.get_by_label("Candidate name").fill("Cora Candidate")
+    await recruiter.get_by_label("Email").fill("cora@example.com")
+    await recruiter.get_by_role("button", name="Send invitation").click()
+    await expect(recruiter.get_by_text("Invitation sent.")).to_be_visible()
+    mail = await inbox.wait_for(lambda m: m["To"] == "cora@example.com")
+    link = next(w for w in body_text(mail).split() if w.startswith(f"{product}/i/"))
+
+    candidate = await (await browser.new_context(locale="en-US")).new_page()
+    await candidate.goto(link)
+    await expect(candidate.get_by_role("heading", name="Welcome, Cora Candidate")).to_be_visible()
+    await candidate.get_by_role("button", name="Begin").click()
+    await candidate.get_by_label("I agree that my answers are recorded").check()
+    await candidate.get_by_label("I agree that AI transcribes").check()
+    await candidate.get_by_role("button", name="Continue").click()
+    await expect(
+        candidate.get_by_role("heading", name="Check your camera and microphone")
+    ).to_be_visible()
+    await expect(candidate.get_by_role("button", name="Continue")).to_be_enabled(timeout=10_000)
+    await candidate.screenshot(path=str(ARTIFACTS / "candidate-device-check.png"))
+    await candidate.get_by_role("button", name="Continue").click()
+    await candidate.get_by_role("button", name="Start the interview").click()
+
+    # Question 1: video, recorded for as long as the speech lasts (9 s) and a little more.
+    await expect(candidate.get_by_role("heading", name="Introduce yourself.")).to_be_visible()
+    await expect(candidate.locator("video.preview")).to_be_visible(timeout=15_000)
+    await candidate.screenshot(path=str(ARTIFACTS / "candidate-recording.png"))
+    video_seconds = await record(candidate, 11)
+    await candidate.get_by_role("button", name="Next question").click()
+
+    # Question 2: audio, with one retake.
+    await expect(
+        candidate.get_by_role("heading", name="What did you learn last year?")
+    ).to_be_visible()
+    await record(candidate, 2)
+    await candidate.get_by_role("button", name="Retake (1 left)").click()
+    await record(candidate, 3)
+    await candidate.get_by_role("button", name="Next question").click()
+
+    # Question 3: written.
+    await candidate.get_by_label("Why this role?").fill("I love helping people solve problems.")
+    await candidate.get_by_role("button", name="Submit answer").click()
+    await expect(candidate.get_by_role("heading", name="Thank you!")).to_be_visible(timeout=15_000)
+    await candidate.screenshot(path=str(ARTIFACTS / "candidate-done.png"))
+
+    rows = await db.fetch(
+        "SELECT q.position, a.attempt, a.status, a.kind, a.duration_ms, a.segments, a.text_answer"
+        " FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY q.position, a.attempt"
+    )
+    summary = [(r["position"], r["attempt"], r["status"]) for r in rows]
+    assert summary == [
+        (0, 1, "recorded"),
+        (1, 1, "discarded"),
+        (1, 2, "recorded"),
+        (2, 1, "submitted"),
+    ]
+    segments = json.loads(rows[0]["segments"])
+    recording = objects_dir / segments[0]["key"]
+    samples = decode_audio(recording.read_bytes())
+    assert abs(len(samples) / 16_000 - video_seconds) <= 1.0
+    assert segments[0]["video_frames"] > 100
+    text = transcribe(samples)
+    assert wer(SPEECH_TEXT, text) <= 0.15, text
+    assert rows[3]["text_answer"] == "I love helping people solve problems."
+    assert await db.fetchval("SELECT status FROM candidates") == "completed"
+
+    await recruiter.reload()
+    row = recruiter.locator("tr[data-candidate='cora@example.com']")
+    await expect(row).to_contain_text("Completed")
+    await expect(row).to_contain_text("3 answered")
+    await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-interview.png"), full_page=True)

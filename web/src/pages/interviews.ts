@@ -1,0 +1,378 @@
+// Recruiters' interviews: the list, the builder (details, questions with rubrics, status,
+// public link) and the candidates (invite, CSV import, accommodations, resend, revoke).
+import { api, type Schemas } from "../api/client";
+import { field, formatDate, h } from "../dom";
+import { locale, t } from "../i18n";
+import { navigate } from "../router";
+import { button, input, page, showError, showOk, status, submitWith } from "../ui";
+
+type Interview = Schemas["InterviewOut"];
+type QuestionIn = Schemas["QuestionIn"];
+type Kind = NonNullable<QuestionIn["kind"]>;
+
+const statusTag = (s: Interview["status"]) => h("span", { class: `tag status-${s}` }, t(`iv.status.${s}`));
+
+export async function interviewList(): Promise<HTMLElement> {
+  const msg = status();
+  const [list, templates] = await Promise.all([
+    api.GET("/api/v1/interviews", { params: { query: { limit: 200 } } }),
+    api.GET("/api/v1/interview-templates"),
+  ]);
+  if (list.error) showError(msg, list.error);
+  const items = list.data?.items ?? [];
+  const select = h(
+    "select",
+    { name: "template" },
+    h("option", { value: "" }, t("iv.blank")),
+    ...(templates.data ?? []).map((tpl) => h("option", { value: tpl.key }, tpl.title)),
+  );
+  const form = h(
+    "form",
+    { class: "inline" },
+    h("fieldset", {}, h("legend", {}, t("iv.new")), field(t("iv.name"), input("title", "text", { maxlength: 200 })), field(t("iv.template"), select), h("button", { type: "submit", class: "primary" }, t("iv.create"))),
+  );
+  submitWith(
+    form,
+    msg,
+    (v) => api.POST("/api/v1/interviews", { body: { title: v.title!, template: v.template || null } }),
+    (made) => navigate(`/interviews/${made!.id}`),
+  );
+  const rows = items.map((i) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, h("a", { href: `/interviews/${i.id}` }, i.title)),
+      h("td", {}, statusTag(i.status)),
+      h("td", {}, String(i.questions)),
+      h("td", {}, `${Object.values(i.candidates).reduce((a, b) => a + b, 0)} · ${i.candidates.completed} ${t("iv.completed")}`),
+      h("td", {}, formatDate(i.created_at, locale())),
+    ),
+  );
+  return page(
+    t("iv.title"),
+    t("iv.lead"),
+    form,
+    msg,
+    items.length
+      ? h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.name"), "", t("iv.questions"), t("iv.candidates"), t("keys.createdAt")].map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, ...rows))
+      : h("p", { class: "muted" }, t("iv.none")),
+  );
+}
+
+function rubricText(q: QuestionIn): string {
+  return (q.rubric ?? []).map((c) => [c.name, c.weight ?? 1, c.strong_answer ?? ""].join(" | ")).join("\n");
+}
+
+export function parseRubric(text: string): NonNullable<QuestionIn["rubric"]> {
+  return text
+    .split("\n")
+    .map((line) => line.split("|").map((p) => p.trim()))
+    .filter((parts) => parts[0])
+    .map(([name, weight, strong]) => ({
+      name: name!,
+      weight: Math.min(5, Math.max(1, Number.parseInt(weight ?? "1", 10) || 1)),
+      strong_answer: strong ?? "",
+    }));
+}
+
+function questionEditor(q: QuestionIn, index: number, total: number, onMove: (d: number) => void, onRemove: () => void, locked: boolean): HTMLElement {
+  const num = (name: string, value: number, min: number, max: number) => input(name, "number", { value, min, max, disabled: locked });
+  const kind = h("select", { name: "kind", disabled: locked }, ...(["video", "audio", "text"] as Kind[]).map((k) => h("option", { value: k, selected: q.kind === k }, t(`c.kind.${k}`))));
+  return h(
+    "fieldset",
+    { class: "question", "data-index": String(index), disabled: locked },
+    h("legend", {}, t("c.question", { n: index + 1, total })),
+    field(t("iv.prompt"), h("input", { name: "prompt", type: "text", value: q.prompt, required: true, maxlength: "2000", class: "wide" })),
+    h("div", { class: "row" }, field(t("iv.kind"), kind), field(t("iv.think"), num("think_seconds", q.think_seconds ?? 30, 0, 600)), field(t("iv.answer"), num("answer_seconds", q.answer_seconds ?? 120, 10, 1800)), field(t("iv.retakes"), num("retakes", q.retakes ?? 1, 0, 3))),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "required", checked: q.required ?? true }), t("iv.required")),
+    h("div", { class: "field" }, h("label", {}, t("iv.rubric"), h("textarea", { name: "rubric", rows: "3" }, rubricText(q)))),
+    locked
+      ? null
+      : h(
+          "div",
+          { class: "row-actions" },
+          index > 0 ? button(t("iv.up"), { class: "link", onclick: () => onMove(-1) }) : null,
+          index < total - 1 ? button(t("iv.down"), { class: "link", onclick: () => onMove(1) }) : null,
+          button(t("iv.remove"), { class: "link danger", onclick: onRemove }),
+        ),
+  );
+}
+
+function readQuestion(fs: HTMLElement): QuestionIn {
+  const get = (name: string) => fs.querySelector<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(`[name=${name}]`)!;
+  return {
+    prompt: get("prompt").value.trim(),
+    kind: get("kind").value as Kind,
+    think_seconds: Number(get("think_seconds").value),
+    answer_seconds: Number(get("answer_seconds").value),
+    retakes: Number(get("retakes").value),
+    required: (get("required") as HTMLInputElement).checked,
+    rubric: parseRubric(get("rubric").value),
+  };
+}
+
+export async function interviewDetail(_q: URLSearchParams, params: Record<string, string>): Promise<HTMLElement> {
+  const id = params.id!;
+  const msg = status();
+  const { data, error } = await api.GET("/api/v1/interviews/{interview_id}", { params: { path: { interview_id: id } } });
+  if (!data) {
+    showError(msg, error);
+    return page(t("iv.title"), null, msg);
+  }
+  let interview: Interview = data;
+  const path = { params: { path: { interview_id: id } } };
+  const reload = () => navigate(`/interviews/${id}`, true);
+
+  // Status and actions
+  const transitions: Record<Interview["status"], [Interview["status"], string][]> = {
+    draft: [["active", t("iv.activate")], ["archived", t("iv.archive")]],
+    active: [["closed", t("iv.close")]],
+    closed: [["active", t("iv.reopen")], ["archived", t("iv.archive")]],
+    archived: [],
+  };
+  const actions = h(
+    "div",
+    { class: "actions" },
+    statusTag(interview.status),
+    ...transitions[interview.status].map(([to, label]) =>
+      button(label, {
+        class: to === "active" ? "primary" : "",
+        onclick: async () => {
+          const r = await api.POST("/api/v1/interviews/{interview_id}/status", { ...path, body: { status: to } });
+          if (r.error) showError(msg, r.error);
+          else reload();
+        },
+      }),
+    ),
+    button(t("iv.duplicate"), {
+      onclick: async () => {
+        const r = await api.POST("/api/v1/interviews/{interview_id}/duplicate", path);
+        if (r.data) navigate(`/interviews/${r.data.id}`);
+        else showError(msg, r.error);
+      },
+    }),
+  );
+
+  // Details
+  const lang = h("select", { name: "language" }, h("option", { value: "en", selected: interview.language === "en" }, "English"), h("option", { value: "ru", selected: interview.language === "ru" }, "Русский"));
+  const details = h(
+    "form",
+    {},
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("iv.details")),
+      field(t("iv.name"), input("title", "text", { value: interview.title, maxlength: 200 })),
+      h("div", { class: "field" }, h("label", {}, t("iv.roleDescription"), h("textarea", { name: "role_description", rows: "3" }, interview.role_description))),
+      h("div", { class: "field" }, h("label", {}, t("iv.introText"), h("textarea", { name: "intro", rows: "3" }, interview.intro))),
+      field(t("iv.language"), lang),
+      h("button", { type: "submit" }, t("iv.saveDetails")),
+    ),
+  );
+  submitWith(
+    details,
+    msg,
+    (v) => api.PATCH("/api/v1/interviews/{interview_id}", { ...path, body: { title: v.title!, role_description: v.role_description ?? "", intro: v.intro ?? "", language: v.language as "en" | "ru" } }),
+    (updated) => ((interview = updated!), showOk(msg, t("saved"))),
+  );
+
+  // Questions
+  let questions: QuestionIn[] = interview.questions.map((q) => ({ ...q }));
+  const list = h("div", { class: "questions" });
+  const collect = () => (questions = [...list.querySelectorAll<HTMLElement>("fieldset.question")].map(readQuestion));
+  const drawQuestions = () =>
+    list.replaceChildren(
+      ...questions.map((q, i) =>
+        questionEditor(
+          q,
+          i,
+          questions.length,
+          (d) => {
+            collect();
+            const [moved] = questions.splice(i, 1);
+            questions.splice(i + d, 0, moved!);
+            drawQuestions();
+          },
+          () => {
+            collect();
+            questions.splice(i, 1);
+            drawQuestions();
+          },
+          interview.locked,
+        ),
+      ),
+    );
+  drawQuestions();
+  const questionForm = h(
+    "form",
+    {},
+    list,
+    interview.locked
+      ? h("p", { class: "muted" }, t("iv.locked"))
+      : h(
+          "div",
+          { class: "actions" },
+          button(t("iv.addQuestion"), { onclick: () => (collect(), questions.push({ prompt: "", kind: "video" }), drawQuestions()) }),
+          h("button", { type: "submit", class: "primary" }, t("iv.saveQuestions")),
+        ),
+  );
+  questionForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    collect();
+    const r = await api.PUT("/api/v1/interviews/{interview_id}/questions", { ...path, body: questions });
+    if (r.error) showError(msg, r.error);
+    else {
+      interview = r.data!;
+      showOk(msg, t("saved"));
+    }
+  });
+
+  // Public link
+  const linkOut = h("p", {}, interview.public_link ? t("iv.linkOn") : "");
+  const publicLink = h(
+    "section",
+    { class: "card" },
+    h("h2", {}, t("iv.publicLink")),
+    h("p", { class: "muted" }, t("iv.publicLinkLead")),
+    linkOut,
+    h(
+      "div",
+      { class: "actions" },
+      button(interview.public_link ? t("iv.newLink") : t("iv.makeLink"), {
+        onclick: async () => {
+          const r = await api.POST("/api/v1/interviews/{interview_id}/public-link", path);
+          if (r.error) return showError(msg, r.error);
+          linkOut.replaceChildren(h("code", { class: "secret", "data-testid": "public-link" }, r.data!.url));
+        },
+      }),
+      interview.public_link
+        ? button(t("iv.disableLink"), {
+            class: "danger",
+            onclick: async () => {
+              await api.DELETE("/api/v1/interviews/{interview_id}/public-link", path);
+              reload();
+            },
+          })
+        : null,
+    ),
+  );
+
+  const candidates = await candidatesSection(interview, msg);
+  return page(interview.title, null, actions, msg, candidates, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
+}
+
+async function candidatesSection(interview: Interview, msg: HTMLElement): Promise<HTMLElement> {
+  const path = { params: { path: { interview_id: interview.id } } };
+  const tbody = h("tbody");
+  async function load(): Promise<void> {
+    const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query: { limit: 200 } } });
+    if (r.error) return showError(msg, r.error);
+    const items = r.data!.items;
+    tbody.replaceChildren(...(items.length ? items.map(row) : [h("tr", {}, h("td", { colspan: "4", class: "muted" }, t("iv.noCandidates")))]));
+  }
+  function row(c: Schemas["CandidateOut"]): HTMLElement {
+    const cpath = { params: { path: { candidate_id: c.id } } };
+    const factor = h("select", { "aria-label": `${t("iv.extraTime")}: ${c.name}` }, ...[1, 1.25, 1.5, 2].map((f) => h("option", { value: String(f), selected: c.extra_time_factor === f }, `×${f}`)));
+    factor.addEventListener("change", async () => {
+      const r = await api.PATCH("/api/v1/candidates/{candidate_id}", { ...cpath, body: { extra_time_factor: Number(factor.value) } });
+      if (r.error) showError(msg, r.error);
+      else showOk(msg, t("saved"));
+    });
+    const closed = c.status === "completed" || c.status === "revoked";
+    return h(
+      "tr",
+      { "data-candidate": c.email },
+      h("td", {}, h("strong", {}, c.name), h("br"), h("span", { class: "muted" }, c.email)),
+      h("td", {}, h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
+      h("td", {}, closed ? `×${c.extra_time_factor}` : factor),
+      h(
+        "td",
+        {},
+        closed
+          ? null
+          : h(
+              "span",
+              { class: "row-actions" },
+              button(t("iv.resend"), {
+                class: "link",
+                onclick: async () => {
+                  const r = await api.POST("/api/v1/candidates/{candidate_id}/resend", cpath);
+                  if (r.error) showError(msg, r.error);
+                  else showOk(msg, t("iv.invited", { link: r.data!.link }));
+                },
+              }),
+              button(t("iv.revoke"), {
+                class: "link danger",
+                onclick: async () => {
+                  if (!confirm(t("iv.confirmRevoke", { name: c.name }))) return;
+                  const r = await api.POST("/api/v1/candidates/{candidate_id}/revoke", cpath);
+                  if (r.error) showError(msg, r.error);
+                  else await load();
+                },
+              }),
+            ),
+      ),
+    );
+  }
+
+  const invite = h(
+    "form",
+    { class: "inline" },
+    h(
+      "fieldset",
+      { disabled: interview.status !== "active" },
+      h("legend", {}, t("iv.invite")),
+      field(t("iv.candidateName"), input("name", "text", { maxlength: 200, autocomplete: "off" })),
+      field(t("email"), input("email", "email", { autocomplete: "off" })),
+      field(t("iv.deadline"), h("input", { name: "deadline", type: "datetime-local" })),
+      h("button", { type: "submit", class: "primary" }, t("iv.sendInvite")),
+    ),
+  );
+  submitWith(
+    invite,
+    msg,
+    (v) =>
+      api.POST("/api/v1/interviews/{interview_id}/candidates", {
+        ...path,
+        body: { name: v.name!, email: v.email!, deadline: v.deadline ? new Date(v.deadline).toISOString() : null },
+      }),
+    async (created) => {
+      invite.reset();
+      showOk(msg, t("iv.invited", { link: created!.link }));
+      msg.dataset.link = created!.link;
+      await load();
+    },
+  );
+
+  const report = h("ul", { class: "plain" });
+  const csv = h("textarea", { name: "csv", rows: "4", placeholder: "name,email\nAda Lovelace,ada@example.com" });
+  const file = h("input", { type: "file", accept: ".csv,text/csv", "aria-label": t("iv.import") });
+  file.addEventListener("change", async () => {
+    if (file.files?.[0]) csv.value = await file.files[0].text();
+  });
+  const importForm = h(
+    "form",
+    {},
+    h("fieldset", { disabled: interview.status !== "active" }, h("legend", {}, t("iv.import")), h("p", { class: "muted" }, t("iv.importHint")), file, csv, h("button", { type: "submit" }, t("iv.importSubmit"))),
+  );
+  submitWith(
+    importForm,
+    msg,
+    (v) => api.POST("/api/v1/interviews/{interview_id}/candidates/import", { ...path, body: { csv: v.csv ?? "" } }),
+    async (result) => {
+      showOk(msg, t("iv.imported", { created: result!.created, errors: result!.errors.length }));
+      report.replaceChildren(...result!.errors.map((e) => h("li", {}, `${t("iv.row", { row: e.row })}${e.email ? ` (${e.email})` : ""}: ${e.error}`)));
+      await load();
+    },
+  );
+
+  await load();
+  return h(
+    "section",
+    {},
+    h("h2", {}, t("iv.candidates")),
+    invite,
+    h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.candidateName"), "", t("iv.extraTime"), ""].map((c) => h("th", { scope: "col" }, c)))), tbody),
+    h("details", {}, h("summary", {}, t("iv.import")), importForm, report),
+  );
+}
