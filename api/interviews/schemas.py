@@ -15,6 +15,8 @@ Language = Literal["en", "ru"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
+BrandName = Annotated[str, msgspec.Meta(max_length=200)]
+LogoUrl = Annotated[str, msgspec.Meta(max_length=2000, pattern="^https://")]
 
 
 class RubricCriterion(msgspec.Struct):
@@ -52,8 +54,8 @@ class InterviewIn(msgspec.Struct):
     role_description: LongText = ""
     intro: LongText = ""
     language: Language = "en"
-    brand_name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    brand_logo_url: Annotated[str, msgspec.Meta(max_length=2000, pattern="^https://")] | None = None
+    brand_name: BrandName | None = None
+    brand_logo_url: LogoUrl | None = None
     questions: Annotated[list[QuestionIn], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list
     )

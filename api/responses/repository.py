@@ -39,7 +39,10 @@ async def questions_with_latest(
 ) -> list[dict[str, Any]]:
     rows = await t.conn.fetch(
         "SELECT q.*, la.id AS answer_id, la.status AS answer_status, la.failure_reason,"
-        " coalesce(la.attempt, 0) AS attempts_used"
+        " coalesce(la.attempt, 0) AS last_attempt,"
+        # Attempts that failed for technical reasons do not use up retakes.
+        " (SELECT count(*) FROM answers a WHERE a.candidate_id = $2 AND a.question_id = q.id"
+        "   AND a.status <> 'failed') AS attempts_used"
         " FROM questions q LEFT JOIN LATERAL ("
         "   SELECT a.* FROM answers a WHERE a.candidate_id = $2 AND a.question_id = q.id"
         "   ORDER BY a.attempt DESC LIMIT 1) la ON true"

@@ -141,7 +141,7 @@ class CandidateSessionController(Controller):
         return s.Attempt(
             answer_id=answer_id,
             attempt=attempt,
-            attempts_left=service.attempts_allowed(q, c) - attempt,
+            attempts_left=service.attempts_allowed(q, c) - int(q["attempts_used"]) - 1,
             time_limit_seconds=service.time_limit_s(q, c),
             whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
             whip_token=issue(svc.secret_key, answer_id, t.organization_id),
@@ -157,7 +157,7 @@ class CandidateSessionController(Controller):
         return s.Attempt(
             answer_id=answer_id,
             attempt=a["attempt"],
-            attempts_left=service.attempts_allowed(q, c) - a["attempt"],
+            attempts_left=service.attempts_allowed(q, c) - int(q["attempts_used"]),
             time_limit_seconds=max(0, service.time_limit_s(q, c) - a["duration_ms"] // 1000),
             whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
             whip_token=issue(svc.secret_key, answer_id, t.organization_id),

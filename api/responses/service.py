@@ -4,7 +4,8 @@
   deadline has not passed (then the candidate becomes ``expired``).
 - Nothing is recorded before consent to recording; AI consent is separate and optional.
 - Questions are answered in order; a question allows 1 + retakes (+ the candidate's extra
-  retakes) attempts; a new attempt discards the previous one. A question counts as answered when
+  retakes) attempts; a new attempt discards the previous one; an attempt that failed for
+  technical reasons is not counted. A question counts as answered when
   its latest attempt is recorded, submitted or interrupted (what arrived is kept).
 - Finishing needs every required question answered.
 """
@@ -136,7 +137,7 @@ async def new_attempt(
     await _start(t, c)
     await repo.discard_attempts(t, c["id"], question_id)
     answer_id = uuid4()
-    attempt = int(q["attempts_used"]) + 1
+    attempt = int(q["last_attempt"]) + 1
     await repo.create_answer(t, answer_id, c["id"], question_id, attempt, q["kind"])
     return q, answer_id, attempt
 
@@ -150,7 +151,7 @@ async def text_answer(t: Tenant, c: dict[str, Any], question_id: UUID, text: str
     await repo.discard_attempts(t, c["id"], question_id)
     answer_id = uuid4()
     await repo.create_answer(
-        t, answer_id, c["id"], question_id, int(q["attempts_used"]) + 1, "text", text.strip()
+        t, answer_id, c["id"], question_id, int(q["last_attempt"]) + 1, "text", text.strip()
     )
     await add_event(t.conn, t.organization_id, "answer.recorded", {"answer_id": str(answer_id)})
     return answer_id

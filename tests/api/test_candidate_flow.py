@@ -179,3 +179,22 @@ async def test_public_link_registers_candidates(
     )
     await api.delete(f"/api/v1/interviews/{interview['id']}/public-link")
     assert (await public.get(f"/api/v1/public-interviews/{token}")).status_code == 404
+
+
+async def test_failed_attempts_do_not_use_up_retakes(api: ApiClient, server: str, db: Any) -> None:
+    one_try = [
+        {"prompt": "Once.", "kind": "audio", "think_seconds": 0, "answer_seconds": 30, "retakes": 0}
+    ]
+    _, token = await interview_with_candidate(api, one_try)
+    c = CandidateClient(httpx.AsyncClient(base_url=server), token)
+    await c.consent()
+    q = (await c.session())["questions"][0]
+    first = await c.attempt(q["id"])
+    assert first["attempts_left"] == 0
+    await db.execute("UPDATE answers SET status = 'failed', failure_reason = 'no media'")
+    s = await c.session()
+    assert (s["questions"][0]["status"], s["questions"][0]["attempts_used"]) == ("failed", 0)
+    second = await c.attempt(q["id"])  # the technical failure cost nothing
+    assert (second["attempt"], second["attempts_left"]) == (2, 0)
+    r = await c.post(f"/questions/{q['id']}/attempts")
+    assert (r.status_code, r.json()["error"]) == (409, "no_retakes_left")

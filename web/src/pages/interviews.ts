@@ -166,13 +166,23 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
       h("div", { class: "field" }, h("label", {}, t("iv.roleDescription"), h("textarea", { name: "role_description", rows: "3" }, interview.role_description))),
       h("div", { class: "field" }, h("label", {}, t("iv.introText"), h("textarea", { name: "intro", rows: "3" }, interview.intro))),
       field(t("iv.language"), lang),
+      field(t("iv.brandName"), input("brand_name", "text", { value: interview.brand_name ?? "", maxlength: 200, required: false })),
+      field(t("iv.brandLogo"), input("brand_logo_url", "url", { value: interview.brand_logo_url ?? "", pattern: "https://.*", required: false })),
       h("button", { type: "submit" }, t("iv.saveDetails")),
     ),
   );
   submitWith(
     details,
     msg,
-    (v) => api.PATCH("/api/v1/interviews/{interview_id}", { ...path, body: { title: v.title!, role_description: v.role_description ?? "", intro: v.intro ?? "", language: v.language as "en" | "ru" } }),
+    (v) => api.PATCH("/api/v1/interviews/{interview_id}", { ...path, body: {
+          title: v.title!,
+          role_description: v.role_description ?? "",
+          intro: v.intro ?? "",
+          language: v.language as "en" | "ru",
+          brand_name: v.brand_name || null,
+          brand_logo_url: v.brand_logo_url || null,
+        },
+      }),
     (updated) => ((interview = updated!), showOk(msg, t("saved"))),
   );
 
@@ -278,13 +288,19 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
       if (r.error) showError(msg, r.error);
       else showOk(msg, t("saved"));
     });
+    const retakes = h("select", { "aria-label": `${t("iv.extraRetakes")}: ${c.name}` }, ...[0, 1, 2, 3].map((n) => h("option", { value: String(n), selected: c.extra_retakes === n }, `+${n}`)));
+    retakes.addEventListener("change", async () => {
+      const r = await api.PATCH("/api/v1/candidates/{candidate_id}", { ...cpath, body: { extra_retakes: Number(retakes.value) } });
+      if (r.error) showError(msg, r.error);
+      else showOk(msg, t("saved"));
+    });
     const closed = c.status === "completed" || c.status === "revoked";
     return h(
       "tr",
       { "data-candidate": c.email },
       h("td", {}, h("strong", {}, c.name), h("br"), h("span", { class: "muted" }, c.email)),
       h("td", {}, h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
-      h("td", {}, closed ? `×${c.extra_time_factor}` : factor),
+      h("td", {}, closed ? `×${c.extra_time_factor} · +${c.extra_retakes}` : h("span", { class: "row" }, factor, retakes)),
       h(
         "td",
         {},
@@ -367,12 +383,17 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
   );
 
   await load();
+  // Statuses change while candidates answer: refresh while this page is open and visible.
+  const timer = setInterval(() => {
+    if (!tbody.isConnected) return clearInterval(timer);
+    if (document.visibilityState === "visible") void load();
+  }, 10_000);
   return h(
     "section",
     {},
     h("h2", {}, t("iv.candidates")),
     invite,
-    h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.candidateName"), "", t("iv.extraTime"), ""].map((c) => h("th", { scope: "col" }, c)))), tbody),
+    h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.candidateName"), "", `${t("iv.extraTime")} · ${t("iv.extraRetakes")}`, ""].map((c) => h("th", { scope: "col" }, c)))), tbody),
     h("details", {}, h("summary", {}, t("iv.import")), importForm, report),
   );
 }
