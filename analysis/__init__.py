@@ -1,0 +1,1 @@
+"""Speech-to-text and evaluation: pure functions of audio and text. Imports nothing of Fairview's."""
