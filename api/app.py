@@ -33,6 +33,7 @@ from api.identity.sessions import session_config
 from api.interviews.routes import CandidateController, InterviewController, list_templates
 from api.observability import RequestIdMiddleware
 from api.responses.routes import CandidateSessionController, PublicInterviewController
+from api.review.routes import ReviewController
 from api.system.routes import MetricsController, healthz, readyz
 
 API_PREFIX = "/api/v1"
@@ -63,6 +64,7 @@ def api_router() -> Router:
             list_templates,
             CandidateSessionController,
             PublicInterviewController,
+            ReviewController,
         ],
     )
 

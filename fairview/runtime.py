@@ -17,6 +17,8 @@ from litestar import Litestar
 from litestar.serialization import encode_json
 from redis.asyncio import Redis
 
+from analysis.models import resolve as resolve_model
+from analysis.stt import SpeechToText
 from api.app import AppConfig, create_app
 from api.context import Services
 from api.notification.mailer import SmtpConfig, run_mailer
@@ -29,6 +31,7 @@ from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
 from streaming.bus import KafkaBus
 from streaming.outbox import run_relay
+from streaming.transcription import Transcriber
 
 log = structlog.get_logger("fairview")
 
@@ -83,8 +86,20 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
         await db.close()
 
 
+def transcriber(settings: Settings, svc: Services) -> Transcriber:
+    model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
+    stt = SpeechToText(str(model_dir), cpu_threads=1)
+    return Transcriber(svc.db, svc.objects, svc.bus, stt, settings.stt_model)
+
+
 def background_loops(settings: Settings, svc: Services) -> list[Loop]:
+    async def run_transcriber() -> None:
+        worker = await asyncio.to_thread(transcriber, settings, svc)  # loads the model
+        await worker.run()
+
+    loops: list[Loop] = [run_transcriber] if settings.stt_model else []
     return [
+        *loops,
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

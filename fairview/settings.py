@@ -47,6 +47,10 @@ class Settings:
     mail_from: str = "Fairview <no-reply@fairview.local>"
     mail_outbox_dir: str = str(ROOT / "var" / "outbox")
     login_attempts_per_15min: int = 10
+    # Speech-to-text: "base" (multilingual), "tiny.en" (fast, English) or a model directory;
+    # empty turns transcription off.
+    stt_model: str = "base"
+    model_cache_dir: str = str(ROOT / "var" / "models")
     web_dist: str = str(ROOT / "web" / "dist")
     log_json: bool = False
 

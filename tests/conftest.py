@@ -125,6 +125,7 @@ def settings(
         public_url=f"http://127.0.0.1:{port}",
         web_dist=str(tmp_path / "no-web"),
         login_attempts_per_15min=5,
+        stt_model="",  # transcription tests turn it on (loading a model costs a second)
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from storage.db import Database
 from tests.api_client import ApiClient
+from tests.candidates import CandidateClient
 from tests.services import Inbox, token_in
 
 # Routes authorised by a link's own token rather than an organization's session or key; their
@@ -100,7 +101,12 @@ async def two_orgs(api: ApiClient, client_factory: Any, inbox: Inbox) -> dict[st
             json={"name": "Cy", "email": "cy@b.example"},
         )
     ).json()
+    cy = CandidateClient(b.http, cand["link"].rsplit("/", 1)[1])
+    await cy.consent()
+    attempt = await cy.attempt(interview["questions"][0]["id"])
     return {
+        "answer_id": attempt["answer_id"],
+        "kind": "playback",
         "interview_id": interview["id"],
         "candidate_id": cand["candidate"]["id"],
         "user_id": r.json()["user"]["id"],

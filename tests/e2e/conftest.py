@@ -66,6 +66,8 @@ async def product(
         "FAIRVIEW_SMTP_HOST": "127.0.0.1",
         "FAIRVIEW_SMTP_PORT": str(smtp_server[0]),
         "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
+        "FAIRVIEW_STT_MODEL": "tiny.en",
+        "FAIRVIEW_MODEL_CACHE_DIR": str(tmp_path / "models"),
     }
     env.pop("FAIRVIEW_KAFKA", None)
     (tmp_path / "objects").mkdir()

@@ -134,3 +134,18 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     await expect(row).to_contain_text("Completed")
     await expect(row).to_contain_text("3 answered")
     await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-interview.png"), full_page=True)
+
+    # The review page: the video beside its transcript; selecting a word seeks the video.
+    await row.get_by_role("link", name="Cora Candidate").click()
+    first = recruiter.locator("section[data-question='0']")
+    word = first.locator(".transcript .word", has_text="customer")
+    await expect(word).to_be_visible(timeout=60_000)
+    await expect(first.locator("video.playback")).to_be_visible()
+    start = float(await word.get_attribute("data-start") or "nan")
+    await word.click()
+    position = await first.locator("video.playback").evaluate("v => v.currentTime")
+    assert abs(position - start) < 0.6
+    await expect(recruiter.locator("section[data-question='2']")).to_contain_text(
+        "I love helping people solve problems."
+    )
+    await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-review.png"), full_page=True)

@@ -7,6 +7,7 @@ import { apiKeys } from "./pages/apiKeys";
 import { candidateApp, joinPublic } from "./pages/candidate";
 import { interviewDetail, interviewList } from "./pages/interviews";
 import { audit } from "./pages/audit";
+import { review } from "./pages/review";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
 import { interceptLinks, match, navigate, onNavigate, type Route } from "./router";
@@ -23,6 +24,7 @@ const routes: Route[] = [
   { path: "/", render: () => (navigate("/interviews", true), h("div")) },
   { path: "/interviews", render: interviewList },
   { path: "/interviews/:id", render: interviewDetail },
+  { path: "/candidates/:id", render: review },
   { path: "/i/:token", render: candidateApp, public: true, bare: true },
   { path: "/join/:token", render: joinPublic, public: true, bare: true },
   { path: "/team", render: team },

@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/answers/{answer_id}/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Media */
+        get: operations["ApiV1AnswersAnswerIdKindMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -412,6 +429,23 @@ export interface paths {
         head?: never;
         /** UpdateCandidate */
         patch: operations["ApiV1CandidatesCandidateIdUpdateCandidate"];
+        trace?: never;
+    };
+    "/api/v1/candidates/{candidate_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Answers */
+        get: operations["ApiV1CandidatesCandidateIdAnswersAnswers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/candidates/{candidate_id}/resend": {
@@ -913,6 +947,19 @@ export interface components {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /** AnswerReview */
+        AnswerReview: {
+            attempt: number;
+            duration_ms: number;
+            failure_reason: string | null;
+            /** Format: uuid */
+            id: string;
+            playback_url: string | null;
+            poster_url: string | null;
+            status: string;
+            text_answer: string | null;
+            transcript: components["schemas"]["TranscriptOut"] | null;
+        };
         /** AnswerState */
         AnswerState: {
             duration_ms: number;
@@ -1063,6 +1110,12 @@ export interface components {
             status: "pending" | "recording" | "recorded" | "interrupted" | "failed" | "discarded" | "submitted" | null;
             think_seconds: number;
             time_limit_seconds: number;
+        };
+        /** CandidateReview */
+        CandidateReview: {
+            candidate: components["schemas"]["CandidateOut"];
+            interview_title: string;
+            questions: components["schemas"]["QuestionReview"][];
         };
         /** CandidateSession */
         CandidateSession: {
@@ -1308,6 +1361,17 @@ export interface components {
             rubric: components["schemas"]["RubricCriterion"][];
             think_seconds: number;
         };
+        /** QuestionReview */
+        QuestionReview: {
+            answer: components["schemas"]["AnswerReview"] | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "video" | "audio" | "text";
+            position: number;
+            prompt: string;
+            rubric: components["schemas"]["RubricCriterion"][];
+        };
         /** Readiness */
         Readiness: {
             checks: {
@@ -1404,6 +1468,17 @@ export interface components {
         /** TokenIn */
         TokenIn: {
             token: string;
+        };
+        /** TranscriptOut */
+        TranscriptOut: {
+            language: string | null;
+            reason: string | null;
+            segments: {
+                [key: string]: unknown;
+            }[];
+            /** @enum {string} */
+            status: "processing" | "ready" | "failed" | "skipped";
+            text: string;
         };
         /** Usage */
         Usage: {
@@ -1645,6 +1720,53 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiV1AnswersAnswerIdKindMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+                kind: "playback" | "poster";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description error */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2546,6 +2668,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdAnswersAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateReview"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };

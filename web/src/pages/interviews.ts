@@ -298,7 +298,7 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
     return h(
       "tr",
       { "data-candidate": c.email },
-      h("td", {}, h("strong", {}, c.name), h("br"), h("span", { class: "muted" }, c.email)),
+      h("td", {}, h("a", { href: `/candidates/${c.id}` }, h("strong", {}, c.name)), h("br"), h("span", { class: "muted" }, c.email)),
       h("td", {}, h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
       h("td", {}, closed ? `×${c.extra_time_factor} · +${c.extra_retakes}` : h("span", { class: "row" }, factor, retakes)),
       h(

@@ -1,0 +1,1 @@
+"""Review: a candidate's answers with playback and transcripts, for the hiring team."""
