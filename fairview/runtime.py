@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
 from streaming.bus import KafkaBus
+from streaming.evaluation import Evaluator
 from streaming.outbox import run_relay
 from streaming.transcription import Transcriber
 
@@ -100,6 +101,7 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
     loops: list[Loop] = [run_transcriber] if settings.stt_model else []
     return [
         *loops,
+        Evaluator(svc.db, svc.bus).run,
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from api.errors import Forbidden
 
-_REVIEW = {"team:read", "interviews:read", "candidates:read"}
-_RECRUIT = _REVIEW | {"interviews:manage", "candidates:manage"}
+_REVIEW = {"team:read", "interviews:read", "candidates:read", "candidates:review"}
+_RECRUIT = _REVIEW | {"interviews:manage", "candidates:manage", "candidates:decide"}
 _ADMIN = _RECRUIT | {"organization:manage", "team:manage", "api_keys:manage", "audit:read"}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(_ADMIN | {"team:grant_owner"}),
@@ -25,6 +25,7 @@ API_KEY_ACTIONS: dict[str, str] = {
     "candidates:read": "read",
     "interviews:manage": "write",
     "candidates:manage": "write",
+    "candidates:decide": "write",
 }
 
 

@@ -16,11 +16,14 @@ async def questions_with_answers(
         " a.id AS answer_id, a.attempt, a.status, a.failure_reason, a.duration_ms,"
         " a.text_answer, a.playback_key, a.poster_key,"
         " tr.status AS transcript_status, tr.reason AS transcript_reason, tr.language,"
-        " tr.text AS transcript_text, tr.segments AS transcript_segments"
+        " tr.text AS transcript_text, tr.segments AS transcript_segments,"
+        " ev.status AS evaluation_status, ev.reason AS evaluation_reason, ev.method, ev.model,"
+        " ev.result AS evaluation_result"
         " FROM questions q LEFT JOIN LATERAL ("
         "   SELECT * FROM answers x WHERE x.candidate_id = $2 AND x.question_id = q.id"
         "   AND x.status <> 'discarded' ORDER BY x.attempt DESC LIMIT 1) a ON true"
         " LEFT JOIN transcripts tr ON tr.answer_id = a.id"
+        " LEFT JOIN evaluations ev ON ev.answer_id = a.id"
         " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
         t.organization_id,
         candidate_id,
@@ -46,3 +49,89 @@ async def interview_title(t: Tenant, interview_id: UUID) -> str:
         interview_id,
     )
     return title
+
+
+async def ratings(t: Tenant, answer_ids: list[UUID], user_id: UUID | None) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT answer_id, criterion, avg(score)::float8 AS average, count(*) AS n,"
+        " max(score) FILTER (WHERE user_id = $3) AS mine"
+        " FROM ratings WHERE organization_id = $1 AND answer_id = ANY($2::uuid[])"
+        " GROUP BY answer_id, criterion",
+        t.organization_id,
+        answer_ids,
+        user_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def answer_criteria(t: Tenant, answer_id: UUID) -> list[str] | None:
+    rubric = await t.conn.fetchval(
+        "SELECT q.rubric FROM answers a JOIN questions q ON q.id = a.question_id"
+        " WHERE a.organization_id = $1 AND a.id = $2",
+        t.organization_id,
+        answer_id,
+    )
+    return None if rubric is None else [c["name"] for c in rubric]
+
+
+async def set_rating(t: Tenant, answer_id: UUID, user_id: UUID, criterion: str, score: int) -> None:
+    await t.conn.execute(
+        "INSERT INTO ratings (organization_id, answer_id, user_id, criterion, score)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (answer_id, user_id, criterion)"
+        " DO UPDATE SET score = $5, updated_at = now()",
+        t.organization_id,
+        answer_id,
+        user_id,
+        criterion,
+        score,
+    )
+
+
+async def comments(t: Tenant, candidate_id: UUID) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT c.id, c.body, c.created_at, u.name AS author FROM comments c"
+        " LEFT JOIN users u ON u.id = c.user_id"
+        " WHERE c.organization_id = $1 AND c.candidate_id = $2 ORDER BY c.created_at",
+        t.organization_id,
+        candidate_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_comment(
+    t: Tenant, comment_id: UUID, candidate_id: UUID, user_id: UUID | None, body: str
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO comments (id, organization_id, candidate_id, user_id, body)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        comment_id,
+        t.organization_id,
+        candidate_id,
+        user_id,
+        body,
+    )
+
+
+async def decisions(t: Tenant, candidate_id: UUID) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT d.decision, d.note, d.created_at, u.name AS by FROM decisions d"
+        " LEFT JOIN users u ON u.id = d.user_id"
+        " WHERE d.organization_id = $1 AND d.candidate_id = $2 ORDER BY d.id DESC",
+        t.organization_id,
+        candidate_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_decision(
+    t: Tenant, candidate_id: UUID, user_id: UUID | None, decision: str, note: str
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO decisions (organization_id, candidate_id, user_id, decision, note)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        t.organization_id,
+        candidate_id,
+        user_id,
+        decision,
+        note,
+    )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from api.context import services
-from api.errors import NotFound, error_responses
+from api.errors import Forbidden, Invalid, NotFound, error_responses
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import service as interviews
@@ -20,13 +20,33 @@ from api.interviews.schemas import RubricCriterion
 from api.review import repository as repo
 from api.review import schemas as s
 from storage.objects import ObjectNotFound
+from storage.outbox import add_event
 
 Req = Request[Any, Any, Any]
 MEDIA_TYPES = {"playback": "video/mp4", "poster": "image/jpeg"}
 MAX_RANGE = 8 * 1024 * 1024
 
 
-def _answer(r: dict[str, Any]) -> s.AnswerReview | None:
+def _ratings(
+    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]]
+) -> list[s.CriterionRatings]:
+    out = []
+    for criterion in r["rubric"]:
+        row = rated.get((r["answer_id"], criterion["name"]))
+        out.append(
+            s.CriterionRatings(
+                criterion=criterion["name"],
+                mine=row["mine"] if row else None,
+                team_average=round(row["average"], 2) if row else None,
+                team_count=row["n"] if row else 0,
+            )
+        )
+    return out
+
+
+def _answer(
+    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]]
+) -> s.AnswerReview | None:
     if r["answer_id"] is None:
         return None
     media = f"/api/v1/answers/{r['answer_id']}"
@@ -49,6 +69,16 @@ def _answer(r: dict[str, Any]) -> s.AnswerReview | None:
         playback_url=f"{media}/playback" if r["playback_key"] else None,
         poster_url=f"{media}/poster" if r["poster_key"] else None,
         transcript=transcript,
+        evaluation=None
+        if r["evaluation_status"] is None
+        else s.EvaluationOut(
+            status=r["evaluation_status"],
+            reason=r["evaluation_reason"],
+            method=r["method"],
+            model=r["model"],
+            result=r["evaluation_result"],
+        ),
+        ratings=_ratings(r, rated),
     )
 
 
@@ -67,6 +97,13 @@ class ReviewController(Controller):
             c = await interviews.get_candidate(t, candidate_id)
             rows = await repo.questions_with_answers(t, candidate_id, c["interview_id"])
             title = await repo.interview_title(t, c["interview_id"])
+            answer_ids = [r["answer_id"] for r in rows if r["answer_id"]]
+            rated = {
+                (x["answer_id"], x["criterion"]): x
+                for x in await repo.ratings(t, answer_ids, p.user_id)
+            }
+            comments = await repo.comments(t, candidate_id)
+            decisions = await repo.decisions(t, candidate_id)
         return s.CandidateReview(
             candidate=candidate_out(c),
             interview_title=title,
@@ -77,11 +114,76 @@ class ReviewController(Controller):
                     kind=r["kind"],
                     prompt=r["prompt"],
                     rubric=[RubricCriterion(**x) for x in r["rubric"]],
-                    answer=_answer(r),
+                    answer=_answer(r, rated),
                 )
                 for r in rows
             ],
+            comments=[s.CommentOut(**x) for x in comments],
+            decisions=[s.DecisionOut(**x) for x in decisions],
         )
+
+    @put("/answers/{answer_id:uuid}/ratings", status_code=204, responses=error_responses(400, 422))
+    async def rate(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        answer_id: FromPath[UUID],
+        data: JSONBody[s.RatingsIn],
+    ) -> None:
+        """Your own 1-5 rating per rubric criterion (kept apart from any automatic score)."""
+        p.require("candidates:review")
+        if p.user_id is None:
+            raise Forbidden("Ratings are given by people.", code="people_only")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            criteria = await repo.answer_criteria(t, answer_id)
+            if criteria is None:
+                raise NotFound("No such answer.")
+            unknown = [r.criterion for r in data.ratings if r.criterion not in criteria]
+            if unknown:
+                raise Invalid(
+                    f"Not criteria of this question: {', '.join(unknown)}.",
+                    code="unknown_criterion",
+                )
+            for rating in data.ratings:
+                await repo.set_rating(t, answer_id, p.user_id, rating.criterion, rating.score)
+
+    @post(
+        "/candidates/{candidate_id:uuid}/comments", status_code=204, responses=error_responses(400)
+    )
+    async def comment(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        candidate_id: FromPath[UUID],
+        data: JSONBody[s.CommentIn],
+    ) -> None:
+        p.require("candidates:review")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await interviews.get_candidate(t, candidate_id)
+            await repo.add_comment(t, uuid4(), candidate_id, p.user_id, data.body.strip())
+
+    @post(
+        "/candidates/{candidate_id:uuid}/decision", status_code=204, responses=error_responses(400)
+    )
+    async def decide(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        candidate_id: FromPath[UUID],
+        data: JSONBody[s.DecisionIn],
+    ) -> None:
+        """Record the hiring team's decision (advance, hold, reject). Every decision is kept;
+        the newest is current. Fairview never decides on its own."""
+        p.require("candidates:decide")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await interviews.get_candidate(t, candidate_id)
+            await repo.add_decision(t, candidate_id, p.user_id, data.decision, data.note.strip())
+            await add_event(
+                t.conn,
+                t.organization_id,
+                "candidate.decided",
+                {"candidate_id": str(candidate_id), "decision": data.decision},
+            )
 
     @get("/answers/{answer_id:uuid}/{kind:str}", responses=error_responses(416))
     async def media(

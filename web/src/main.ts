@@ -35,7 +35,10 @@ const routes: Route[] = [
 
 const root = document.getElementById("app")!;
 
+let renders = 0;
+
 async function render(): Promise<void> {
+  const mine = ++renders;
   const found = match(routes, location.pathname);
   const route = found?.route;
   if (route && !route.public && !current()) {
@@ -50,8 +53,8 @@ async function render(): Promise<void> {
   const content = route
     ? await route.render(new URLSearchParams(location.search), found!.params)
     : page(t("notFound.title"), null, h("a", { href: "/" }, t("notFound.back")));
-  // A page may have navigated elsewhere while it loaded; the newer render wins.
-  if (route && match(routes, location.pathname)?.route !== route) return;
+  // Another render started while this page loaded (a navigation or a reload): the newer wins.
+  if (mine !== renders) return;
   root.replaceChildren(route?.bare ? h("main", { id: "main", class: "candidate" }, content) : shell(content, () => void render()));
   root.removeAttribute("aria-busy");
   document.title = `${content.querySelector("h1")?.textContent ?? ""} · Fairview`;

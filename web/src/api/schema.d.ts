@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/answers/{answer_id}/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rate */
+        put: operations["ApiV1AnswersAnswerIdRatingsRate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/answers/{answer_id}/{kind}": {
         parameters: {
             query?: never;
@@ -442,6 +459,40 @@ export interface paths {
         get: operations["ApiV1CandidatesCandidateIdAnswersAnswers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidates/{candidate_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comment */
+        post: operations["ApiV1CandidatesCandidateIdCommentsComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidates/{candidate_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide */
+        post: operations["ApiV1CandidatesCandidateIdDecisionDecide"];
         delete?: never;
         options?: never;
         head?: never;
@@ -951,11 +1002,13 @@ export interface components {
         AnswerReview: {
             attempt: number;
             duration_ms: number;
+            evaluation: components["schemas"]["EvaluationOut"] | null;
             failure_reason: string | null;
             /** Format: uuid */
             id: string;
             playback_url: string | null;
             poster_url: string | null;
+            ratings: components["schemas"]["CriterionRatings"][];
             status: string;
             text_answer: string | null;
             transcript: components["schemas"]["TranscriptOut"] | null;
@@ -1114,6 +1167,8 @@ export interface components {
         /** CandidateReview */
         CandidateReview: {
             candidate: components["schemas"]["CandidateOut"];
+            comments: components["schemas"]["CommentOut"][];
+            decisions: components["schemas"]["DecisionOut"][];
             interview_title: string;
             questions: components["schemas"]["QuestionReview"][];
         };
@@ -1141,11 +1196,31 @@ export interface components {
             latency_ms: number;
             ok: boolean;
         };
+        /** CommentIn */
+        CommentIn: {
+            body: string;
+        };
+        /** CommentOut */
+        CommentOut: {
+            author: string | null;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+        };
         /** Consent */
         Consent: {
             ai: boolean;
             notice_version: string;
             recording: boolean;
+        };
+        /** CriterionRatings */
+        CriterionRatings: {
+            criterion: string;
+            mine: number | null;
+            team_average: number | null;
+            team_count: number;
         };
         /** CsvImport */
         CsvImport: {
@@ -1154,6 +1229,22 @@ export interface components {
             /** @default true */
             send_email?: boolean;
         };
+        /** DecisionIn */
+        DecisionIn: {
+            /** @enum {string} */
+            decision: "advance" | "hold" | "reject";
+            /** @default  */
+            note?: string;
+        };
+        /** DecisionOut */
+        DecisionOut: {
+            by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            decision: "advance" | "hold" | "reject";
+            note: string;
+        };
         /** ErrorBody */
         ErrorBody: {
             detail: string;
@@ -1161,6 +1252,17 @@ export interface components {
             fields?: {
                 [key: string]: unknown;
             }[] | null;
+        };
+        /** EvaluationOut */
+        EvaluationOut: {
+            method: string | null;
+            model: string | null;
+            reason: string | null;
+            result: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "ready" | "failed" | "skipped";
         };
         /** ImportResult */
         ImportResult: {
@@ -1371,6 +1473,15 @@ export interface components {
             position: number;
             prompt: string;
             rubric: components["schemas"]["RubricCriterion"][];
+        };
+        /** RatingIn */
+        RatingIn: {
+            criterion: string;
+            score: number;
+        };
+        /** RatingsIn */
+        RatingsIn: {
+            ratings: components["schemas"]["RatingIn"][];
         };
         /** Readiness */
         Readiness: {
@@ -1720,6 +1831,48 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiV1AnswersAnswerIdRatingsRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingsIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2705,6 +2858,72 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdCommentsComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdDecisionDecide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -1,9 +1,126 @@
 // A candidate's answers for the hiring team: the video (or audio) beside its transcript — the
 // spoken word is highlighted as it plays, and selecting a word jumps the player to it.
 import { api, type Schemas } from "../api/client";
-import { h } from "../dom";
-import { t } from "../i18n";
-import { page, showError, status } from "../ui";
+import { formatDate, h } from "../dom";
+import { locale, t } from "../i18n";
+import { navigate } from "../router";
+import { current } from "../session";
+import { button, page, showError, showOk, status, submitWith } from "../ui";
+
+type Criterion = { criterion: string; weight: number; score: number; rationale: string; evidence: { quote: string; start: number | null }[] };
+
+function evaluationView(a: Schemas["AnswerReview"], media: HTMLMediaElement | null): HTMLElement | null {
+  const ev = a.evaluation;
+  if (!ev) return a.transcript?.status === "skipped" ? null : h("p", { class: "muted" }, t("rv.evaluating"));
+  if (ev.status === "skipped") return h("p", { class: "muted" }, t("rv.evalSkipped", { reason: ev.reason ?? "" }));
+  if (ev.status === "failed") return h("p", { class: "status error" }, t("rv.evalFailed", { reason: ev.reason ?? "" }));
+  const result = ev.result as { label: string; overall: number | null; criteria: Criterion[] };
+  return h(
+    "div",
+    { class: "evaluation" },
+    h("h4", {}, t("rv.evaluation"), result.overall !== null ? h("span", { class: "tag" }, t("rv.overall", { score: result.overall })) : null),
+    h("p", { class: "muted" }, `${result.label}. ${t("rv.advisory")}`),
+    h(
+      "ul",
+      { class: "plain" },
+      ...result.criteria.map((c) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, `${c.criterion} (×${c.weight}): ${c.score} / 5`),
+          h("br"),
+          h("span", {}, c.rationale),
+          ...c.evidence.map((e) =>
+            h(
+              "blockquote",
+              { class: "evidence" },
+              `“${e.quote}” `,
+              e.start !== null && media
+                ? button(t("rv.at", { seconds: e.start.toFixed(1) }), {
+                    class: "link",
+                    onclick: () => {
+                      media.currentTime = e.start ?? 0;
+                      void media.play();
+                    },
+                  })
+                : null,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function ratingsView(a: Schemas["AnswerReview"], msg: HTMLElement): HTMLElement | null {
+  if (!a.ratings.length) return null;
+  return h(
+    "div",
+    { class: "ratings" },
+    h("h4", {}, t("rv.yourRating")),
+    ...a.ratings.map((r) => {
+      const select = h(
+        "select",
+        { "aria-label": `${t("rv.yourRating")}: ${r.criterion}` },
+        h("option", { value: "", selected: r.mine === null }, "—"),
+        ...[1, 2, 3, 4, 5].map((n) => h("option", { value: String(n), selected: r.mine === n }, String(n))),
+      );
+      select.addEventListener("change", async () => {
+        if (!select.value) return;
+        const { error } = await api.PUT("/api/v1/answers/{answer_id}/ratings", {
+          params: { path: { answer_id: a.id } },
+          body: { ratings: [{ criterion: r.criterion, score: Number(select.value) }] },
+        });
+        if (error) showError(msg, error);
+        else showOk(msg, t("saved"));
+      });
+      return h(
+        "div",
+        { class: "rating-row" },
+        h("span", {}, r.criterion),
+        select,
+        r.team_count ? h("span", { class: "muted" }, t("rv.team", { avg: r.team_average ?? "", n: r.team_count })) : null,
+      );
+    }),
+  );
+}
+
+function teamSection(data: Schemas["CandidateReview"], candidateId: string, msg: HTMLElement, reload: () => void): HTMLElement {
+  const latest = data.decisions[0];
+  const note = h("input", { type: "text", name: "note", maxlength: "2000", "aria-label": t("rv.note"), placeholder: t("rv.note") });
+  const decide = (decision: "advance" | "hold" | "reject") =>
+    button(t(`rv.d.${decision}`), {
+      class: decision === "advance" ? "primary" : decision === "reject" ? "danger" : "",
+      onclick: async () => {
+        const { error } = await api.POST("/api/v1/candidates/{candidate_id}/decision", {
+          params: { path: { candidate_id: candidateId } },
+          body: { decision, note: note.value },
+        });
+        if (error) showError(msg, error);
+        else reload();
+      },
+    });
+  const me = current();
+  const canDecide = me?.role !== "reviewer";
+  const comment = h("form", {}, h("fieldset", {}, h("textarea", { name: "body", rows: "2", maxlength: "5000", "aria-label": t("rv.addComment"), placeholder: t("rv.addComment") }), h("button", { type: "submit" }, t("rv.post"))));
+  submitWith(
+    comment,
+    msg,
+    (v) => api.POST("/api/v1/candidates/{candidate_id}/comments", { params: { path: { candidate_id: candidateId } }, body: { body: v.body ?? "" } }),
+    () => reload(),
+  );
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, t("rv.decision")),
+    h("p", { "data-testid": "decision" }, latest ? t("rv.current", { decision: t(`rv.d.${latest.decision}`) }) : t("rv.noDecision")),
+    canDecide ? h("div", { class: "actions" }, note, decide("advance"), decide("hold"), decide("reject")) : null,
+    h("ul", { class: "plain muted" }, ...data.decisions.map((d) => h("li", {}, t("rv.by", { decision: t(`rv.d.${d.decision}`), name: d.by ?? "—", date: formatDate(d.created_at, locale()) }), d.note ? ` — ${d.note}` : ""))),
+    h("h2", {}, t("rv.comments")),
+    h("ul", { class: "plain" }, ...data.comments.map((c) => h("li", {}, h("strong", {}, c.author ?? "—"), h("span", { class: "muted" }, ` · ${formatDate(c.created_at, locale())}`), h("br"), c.body))),
+    comment,
+  );
+}
 
 type QuestionReview = Schemas["QuestionReview"];
 type Word = { start: number; end: number; text: string };
@@ -35,10 +152,12 @@ function transcriptView(segments: { words?: Word[] }[], media: HTMLMediaElement 
   return para;
 }
 
-function answerView(q: QuestionReview): HTMLElement[] {
+function answerView(q: QuestionReview, msg: HTMLElement): HTMLElement[] {
   const a = q.answer;
   if (!a) return [h("p", { class: "muted" }, t("rv.noAnswer"))];
-  if (q.kind === "text") return [h("blockquote", { class: "text-answer" }, a.text_answer ?? "")];
+  if (q.kind === "text") {
+    return [h("blockquote", { class: "text-answer" }, a.text_answer ?? ""), evaluationView(a, null), ratingsView(a, msg)].filter((x): x is HTMLElement => x !== null);
+  }
   const out: HTMLElement[] = [];
   if (a.status === "interrupted") out.push(h("p", { class: "muted" }, t("rv.answerStatus.interrupted")));
   if (a.status === "failed") return [h("p", { class: "status error" }, t("rv.answerStatus.failed", { reason: a.failure_reason ?? "" }))];
@@ -53,14 +172,16 @@ function answerView(q: QuestionReview): HTMLElement[] {
   else if (tr.status === "skipped") out.push(h("p", { class: "muted" }, t("rv.skipped", { reason: tr.reason ?? "" })));
   else if (tr.status === "failed") out.push(h("p", { class: "status error" }, t("rv.failedTranscript", { reason: tr.reason ?? "" })));
   else out.push(h("h4", {}, t("rv.transcript")), transcriptView(tr.segments as { words?: Word[] }[], media));
+  for (const extra of [evaluationView(a, media), ratingsView(a, msg)]) if (extra) out.push(extra);
   return out;
 }
 
 function pending(data: Schemas["CandidateReview"]): boolean {
   return data.questions.some((q) => {
     const a = q.answer;
-    if (!a || q.kind === "text" || a.status === "failed") return false;
-    return a.status === "recording" || !a.playback_url || !a.transcript || a.transcript.status === "processing";
+    if (!a || a.status === "failed") return false;
+    if (q.kind === "text") return !a.evaluation;
+    return a.status === "recording" || !a.playback_url || !a.transcript || a.transcript.status === "processing" || (a.transcript.status === "ready" && !a.evaluation);
   });
 }
 
@@ -72,12 +193,14 @@ export async function review(_q: URLSearchParams, params: Record<string, string>
     showError(msg, error);
     return page(t("rv.open"), null, msg);
   }
-  const sections = h("div", {}, ...questionSections(data));
+  const sections = h("div", {}, ...questionSections(data, msg));
+  const reload = () => navigate(location.pathname, true);
+  const team = teamSection(data, params.id!, msg, reload);
   // While answers are still being processed, refresh them in place (the page stays put).
   const refresh = async () => {
     if (!sections.isConnected) return;
     const next = await load();
-    if (next.data) sections.replaceChildren(...questionSections(next.data));
+    if (next.data) sections.replaceChildren(...questionSections(next.data, msg));
     if (next.data && pending(next.data)) setTimeout(refresh, 3000);
   };
   if (pending(data)) setTimeout(refresh, 3000);
@@ -89,18 +212,19 @@ export async function review(_q: URLSearchParams, params: Record<string, string>
     h("p", {}, h("a", { href: `/interviews/${c.interview_id}` }, t("rv.back", { title: data.interview_title }))),
     h("p", { class: "muted" }, t("rv.aiConsent", { value: consent })),
     msg,
+    team,
     sections,
   );
 }
 
-function questionSections(data: Schemas["CandidateReview"]): HTMLElement[] {
+function questionSections(data: Schemas["CandidateReview"], msg: HTMLElement): HTMLElement[] {
   return data.questions.map((q) =>
     h(
       "section",
       { class: "card answer", "data-question": String(q.position) },
       h("p", { class: "muted" }, `${t("c.question", { n: q.position + 1, total: data.questions.length })} · ${t(`c.kind.${q.kind}`)}`),
       h("h3", {}, q.prompt),
-      ...answerView(q),
+      ...answerView(q, msg),
     ),
   );
 }
