@@ -31,6 +31,7 @@ from api.identity.routes import (
 )
 from api.identity.sessions import session_config
 from api.interviews.routes import CandidateController, InterviewController, list_templates
+from api.live.routes import LiveController
 from api.observability import RequestIdMiddleware
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
@@ -65,6 +66,7 @@ def api_router() -> Router:
             CandidateSessionController,
             PublicInterviewController,
             ReviewController,
+            LiveController,
         ],
     )
 

@@ -31,6 +31,7 @@ from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
 from streaming.bus import KafkaBus
 from streaming.evaluation import Evaluator
+from streaming.live import LiveTranscriber
 from streaming.outbox import run_relay
 from streaming.transcription import Transcriber
 
@@ -98,7 +99,11 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         worker = await asyncio.to_thread(transcriber, settings, svc)  # loads the model
         await worker.run()
 
-    loops: list[Loop] = [run_transcriber] if settings.stt_model else []
+    async def run_live() -> None:
+        worker = await asyncio.to_thread(transcriber, settings, svc)
+        await LiveTranscriber(svc.db, svc.bus, svc.redis, worker.stt).run()
+
+    loops: list[Loop] = [run_transcriber, run_live] if settings.stt_model else []
     return [
         *loops,
         Evaluator(svc.db, svc.bus).run,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import time
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +55,7 @@ class AudioTap:
             "sample_rate": SAMPLE_RATE,
             "pcm_s16le": base64.b64encode(pcm).decode(),
             "final": final,
+            "sent_at": time.time(),
         }
         self.seq += 1
         self.samples += len(pcm) // 2

@@ -71,6 +71,9 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     mail = await inbox.wait_for(lambda m: m["To"] == "cora@example.com")
     link = next(w for w in body_text(mail).split() if w.startswith(f"{product}/i/"))
 
+    await recruiter.get_by_role("button", name="Watch live").click()
+    await expect(recruiter.get_by_text("Watching. Nobody is answering right now.")).to_be_visible()
+
     candidate = await (await browser.new_context(locale="en-US")).new_page()
     await candidate.goto(link)
     await expect(candidate.get_by_role("heading", name="Welcome, Cora Candidate")).to_be_visible()
@@ -90,6 +93,12 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     await expect(candidate.get_by_role("heading", name="Introduce yourself.")).to_be_visible()
     await expect(candidate.locator("video.preview")).to_be_visible(timeout=15_000)
     await candidate.screenshot(path=str(ARTIFACTS / "candidate-recording.png"))
+    # The recruiter watching live sees the words while the candidate is still speaking.
+    live = recruiter.locator(".live-answer").first
+    await expect(live).to_contain_text("Cora Candidate · question 1")
+    await expect(live.locator(".live-text")).to_contain_text("customer", timeout=20_000)
+    assert await candidate.locator(".remaining").is_visible()  # still recording
+    await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-live.png"))
     video_seconds = await record(candidate, 11)
     await candidate.get_by_role("button", name="Next question").click()
 

@@ -268,7 +268,7 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
   );
 
   const candidates = await candidatesSection(interview, msg);
-  return page(interview.title, null, actions, msg, candidates, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
+  return page(interview.title, null, actions, msg, liveSection(interview), candidates, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
 }
 
 async function candidatesSection(interview: Interview, msg: HTMLElement): Promise<HTMLElement> {
@@ -396,4 +396,44 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
     h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.candidateName"), "", `${t("iv.extraTime")} · ${t("iv.extraRetakes")}`, ""].map((c) => h("th", { scope: "col" }, c)))), tbody),
     h("details", {}, h("summary", {}, t("iv.import")), importForm, report),
   );
+}
+
+/** Live transcripts of answers being recorded now (server-sent events). */
+function liveSection(interview: Interview): HTMLElement | null {
+  if (interview.status !== "active") return null;
+  const list = h("div", { class: "live", "aria-live": "polite" });
+  const names = new Map<string, string>();
+  let source: EventSource | null = null;
+  const rows = new Map<string, HTMLElement>();
+  const toggle = button(t("lv.watch"), {
+    onclick: async () => {
+      if (source) {
+        source.close();
+        source = null;
+        toggle.textContent = t("lv.watch");
+        list.replaceChildren();
+        return;
+      }
+      const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query: { limit: 200 } } });
+      for (const c of r.data?.items ?? []) names.set(c.id, c.name);
+      list.replaceChildren(h("p", { class: "muted" }, t("lv.waiting")));
+      source = new EventSource(`/api/v1/interviews/${interview.id}/live`);
+      toggle.textContent = t("lv.stop");
+      source.addEventListener("transcript", (event) => {
+        const u = JSON.parse((event as MessageEvent).data) as { answer_id: string; candidate_id: string; question: number; text: string; partial: string; ended: boolean };
+        let row = rows.get(u.answer_id);
+        if (!row) {
+          row = h("div", { class: "card live-answer", "data-answer": u.answer_id });
+          rows.set(u.answer_id, row);
+          list.querySelector("p.muted")?.remove();
+          list.prepend(row);
+        }
+        row.replaceChildren(
+          h("p", { class: "muted" }, t("lv.question", { name: names.get(u.candidate_id) ?? "…", n: u.question + 1 }), u.ended ? ` · ${t("lv.ended")}` : ""),
+          h("p", { class: "live-text" }, u.text, " ", h("span", { class: "partial" }, u.partial)),
+        );
+      });
+    },
+  });
+  return h("section", { class: "card" }, h("h2", {}, t("lv.title")), h("p", { class: "muted" }, t("lv.lead")), toggle, list);
 }

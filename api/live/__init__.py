@@ -1,0 +1,1 @@
+"""Live view: recruiters watch the transcript of an interview in progress."""

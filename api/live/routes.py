@@ -1,0 +1,73 @@
+"""Server-sent events of live transcripts for one interview.
+
+While a recruiter keeps this stream open, the interview's watch key stays set, which tells the
+live transcription workers to make partial text (otherwise they decode finished utterances only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from api.context import services
+from api.errors import error_responses
+from api.identity.auth import provide_principal
+from api.identity.principal import Principal
+from api.interviews import service as interviews
+from streaming.live import live_channel, watch_key
+
+Req = Request[Any, Any, Any]
+WATCH_TTL_S = 15
+
+
+class LiveController(Controller):
+    tags = ["live"]
+    dependencies = {"p": Provide(provide_principal)}
+    responses = error_responses(401, 403, 404)
+
+    @get("/interviews/{interview_id:uuid}/live")
+    async def live(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> ServerSentEvent:
+        """`text/event-stream` of `transcript` events (answer, question, committed text and the
+        current partial text) for candidates answering this interview now."""
+        p.require("candidates:read")
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            await interviews.get(t, interview_id)
+
+        async def events() -> AsyncIterator[ServerSentEventMessage]:
+            pubsub = svc.redis.pubsub()
+            await pubsub.subscribe(live_channel(interview_id))
+            await svc.redis.set(watch_key(interview_id), "1", ex=WATCH_TTL_S)
+            refreshed = asyncio.get_running_loop().time()
+            try:
+                yield ServerSentEventMessage(event="ready", data=json.dumps({"watching": True}))
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    now = asyncio.get_running_loop().time()
+                    if now - refreshed > WATCH_TTL_S / 3:
+                        await svc.redis.set(watch_key(interview_id), "1", ex=WATCH_TTL_S)
+                        refreshed = now
+                        yield ServerSentEventMessage(comment="keep-alive")
+                    if message is not None:
+                        data = message["data"]
+                        yield ServerSentEventMessage(
+                            event="transcript",
+                            data=data.decode() if isinstance(data, bytes) else str(data),
+                        )
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.unsubscribe()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+        return ServerSentEvent(events())

@@ -1,0 +1,157 @@
+"""Live transcripts: audio chunks from the ``audio`` topic become text while the candidate
+speaks, pushed to recruiters watching the interview (Redis pub/sub, then SSE).
+
+Decoding costs CPU, so partial text (a re-decode of the current utterance about every second) is
+made only while someone watches the interview (a Redis key that the live view keeps alive);
+otherwise utterances are decoded once they end. Chunks are de-duplicated by (segment, seq).
+The final pass over the recording (``transcription.py``) remains the transcript of record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import structlog
+from redis.asyncio import Redis
+
+from analysis.stt import IncrementalTranscriber, SpeechToText, pcm16_to_float
+from storage.db import Database
+from streaming.bus import EventBus
+
+log = structlog.get_logger("fairview.live")
+
+AUDIO = "audio"
+
+
+def watch_key(interview_id: UUID | str) -> str:
+    return f"fairview:watch:{interview_id}"
+
+
+def live_channel(interview_id: UUID | str) -> str:
+    return f"fairview:live:{interview_id}"
+
+
+@dataclass
+class AnswerStream:
+    answer_id: str
+    interview_id: str
+    candidate_id: str
+    position: int
+    transcriber: IncrementalTranscriber
+    seen: set[tuple[int, int]] = field(default_factory=set)
+    pending: list[Any] = field(default_factory=list)
+    busy: bool = False
+    text: list[str] = field(default_factory=list)
+    last_audio_at: float = field(default_factory=time.monotonic)
+    ended: bool = False
+
+
+class LiveTranscriber:
+    IDLE_S = 120.0  # forget an answer that stopped streaming
+    STALE_S = 30.0  # chunks older than this are history, not live (e.g. after a restart)
+
+    def __init__(self, db: Database, bus: EventBus, redis: Redis, stt: SpeechToText) -> None:
+        self.db, self.bus, self.redis, self.stt = db, bus, redis, stt
+        self.streams: dict[str, AnswerStream] = {}
+        self._decode = asyncio.Lock()  # one decode at a time: the machine has few cores
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _open(self, answer_id: str) -> AnswerStream | None:
+        async with self.db.platform() as conn:
+            row = await conn.fetchrow(
+                "SELECT c.interview_id, a.candidate_id, q.position, i.language, c.ai_consent"
+                " FROM answers a JOIN candidates c ON c.id = a.candidate_id"
+                " JOIN questions q ON q.id = a.question_id"
+                " JOIN interviews i ON i.id = c.interview_id WHERE a.id = $1",
+                UUID(answer_id),
+            )
+        if row is None or not row["ai_consent"]:
+            return None  # no AI for candidates who declined it
+        return AnswerStream(
+            answer_id,
+            str(row["interview_id"]),
+            str(row["candidate_id"]),
+            row["position"],
+            IncrementalTranscriber(self.stt, row["language"]),
+        )
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        answer_id = message["answer_id"]
+        if time.time() - float(message.get("sent_at", 0)) > self.STALE_S:
+            return
+        stream = self.streams.get(answer_id)
+        if stream is None:
+            opened = await self._open(answer_id)
+            if opened is None:
+                return
+            stream = self.streams[answer_id] = opened
+        key = (int(message["segment"]), int(message["seq"]))
+        if key in stream.seen:
+            return  # redelivered
+        stream.seen.add(key)
+        stream.last_audio_at = time.monotonic()
+        stream.pending.append(pcm16_to_float(base64.b64decode(message["pcm_s16le"])))
+        stream.ended = bool(message.get("final"))
+        if not stream.busy:
+            stream.busy = True
+            task = asyncio.create_task(self._drain(stream))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, stream: AnswerStream) -> None:
+        try:
+            while stream.pending:
+                audio = np.concatenate(stream.pending)
+                stream.pending.clear()
+                live = bool(await self.redis.exists(watch_key(stream.interview_id)))
+                async with self._decode:
+                    update = await asyncio.to_thread(stream.transcriber.feed, audio, live)
+                    finished = (
+                        await asyncio.to_thread(stream.transcriber.finish)
+                        if stream.ended and not stream.pending
+                        else []
+                    )
+                committed = [s.text for s in update.committed + finished]
+                stream.text.extend(committed)
+                if committed or update.partial is not None or stream.ended:
+                    await self._publish(stream, committed, update.partial)
+        except Exception:
+            log.exception("live_transcription_failed", answer_id=stream.answer_id)
+        finally:
+            stream.busy = False
+
+    async def _publish(
+        self, stream: AnswerStream, committed: list[str], partial: str | None
+    ) -> None:
+        payload = {
+            "answer_id": stream.answer_id,
+            "candidate_id": stream.candidate_id,
+            "question": stream.position,
+            "committed": committed,
+            "text": " ".join(stream.text),
+            "partial": partial or "",
+            "ended": stream.ended,
+            "at": time.time(),
+        }
+        await self.redis.publish(live_channel(stream.interview_id), json.dumps(payload))
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        for answer_id, stream in list(self.streams.items()):
+            if not stream.busy and now - stream.last_audio_at > self.IDLE_S:
+                del self.streams[answer_id]
+
+    async def run(self) -> None:
+        async for message in self.bus.consume([AUDIO], group="transcribe-live"):
+            try:
+                await self.handle(message.value)
+            except Exception:
+                log.exception("live_chunk_failed")
+            self._forget_idle()

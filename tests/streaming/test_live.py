@@ -1,0 +1,82 @@
+"""A recruiter watching an interview sees the candidate's words while they speak."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fairview.settings import Settings
+from ingest.client import publish, wait_until_ended
+from tests.api_client import ApiClient
+from tests.candidates import CandidateClient, interview_with_candidate
+from tests.speech import SPEECH_TEXT, SPEECH_WAV, wer
+
+AUDIO_Q = [
+    {"prompt": "Tell us about yourself.", "kind": "audio", "think_seconds": 0, "answer_seconds": 60}
+]
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    return replace(settings, stt_model="tiny.en", model_cache_dir=str(tmp_path / "models"))
+
+
+async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, server: str) -> None:
+    await api.sign_up()
+    interview, token = await interview_with_candidate(api, AUDIO_Q)
+    c = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
+    await c.consent(ai=True)
+
+    events: list[dict[str, Any]] = []
+    ready = asyncio.Event()
+
+    async def watch() -> None:
+        async with api.http.stream(
+            "GET", f"/api/v1/interviews/{interview['id']}/live", timeout=None
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            kind = None
+            async for line in response.aiter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind == "ready":
+                    ready.set()
+                elif line.startswith("data: ") and kind == "transcript":
+                    events.append({**json.loads(line[6:]), "received": time.time()})
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.wait_for(ready.wait(), 10)
+    attempt = await c.attempt(interview["questions"][0]["id"])
+    async with httpx.AsyncClient(timeout=30) as http:
+        started = time.time()
+        session = await publish(
+            http,
+            attempt["whip_url"],
+            attempt["whip_token"],
+            audio_file=str(SPEECH_WAV),
+            video=False,
+        )
+        await wait_until_ended(session, timeout_s=30)
+        # Words arrived while the candidate was still speaking (before the answer ended).
+        during = [e for e in events if e["answer_id"] == attempt["answer_id"]]
+        assert any(e["partial"] or e["committed"] for e in during), events
+        await session.stop(http)
+    deadline = time.time() + 30
+    while not any(e.get("ended") for e in events) and time.time() < deadline:
+        await asyncio.sleep(0.1)
+    watcher.cancel()
+    ours = [e for e in events if e["answer_id"] == attempt["answer_id"]]
+    assert ours[-1]["ended"] and ours[-1]["question"] == 0
+    assert wer(SPEECH_TEXT, ours[-1]["text"]) <= 0.25, [
+        (e["committed"], e["partial"], e["text"]) for e in ours
+    ]
+    first_words = min(e["received"] for e in ours if e["partial"] or e["committed"])
+    assert first_words - started < 6.0  # "Hello" is spoken in the first second
