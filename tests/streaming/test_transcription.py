@@ -136,3 +136,46 @@ async def test_redelivered_events_do_not_transcribe_twice(
         await bus.stop()
         await database.close()
     assert await db.fetchval("SELECT count(*) FROM ai_runs") == 1
+
+
+async def test_a_worker_killed_mid_transcription_loses_nothing(
+    api: ApiClient, server: str, db: Any, settings: Settings, kafka: str
+) -> None:
+    """The worker dies while transcribing (its event is never committed, so Kafka delivers it
+    again); the next worker makes the whole transcript, once."""
+    await api.sign_up()
+    candidate_id, answer_id = await answer_with_speech(api, server, ai=True)
+    await review_when(
+        api, candidate_id, lambda a: a and a["transcript"] and a["transcript"]["status"] == "ready"
+    )
+    from analysis.models import resolve
+    from analysis.stt import SpeechToText
+    from storage.db import Database
+    from storage.objects import LocalObjectStore
+    from streaming.bus import KafkaBus
+    from streaming.transcription import Transcriber
+
+    # Start over as if the first worker had died mid-job: the transcript is half-made.
+    await db.execute("UPDATE transcripts SET status = 'processing', text = '', segments = '[]'")
+    await db.execute("DELETE FROM ai_runs")
+    database = Database(settings.database_url, settings.database_role)
+    await database.connect()
+    bus = KafkaBus(kafka)
+    await bus.start()
+    try:
+        stt = SpeechToText(str(resolve("tiny.en", Path(settings.model_cache_dir))))
+        worker = Transcriber(database, LocalObjectStore(settings.object_store), bus, stt, "tiny.en")
+        killed = asyncio.create_task(worker.handle(uuid.UUID(answer_id)))
+        await asyncio.sleep(0.05)
+        killed.cancel()  # the process dies mid-transcription
+        with pytest.raises(asyncio.CancelledError):
+            await killed
+        assert await worker.handle(uuid.UUID(answer_id)) == "ready"  # the redelivery
+    finally:
+        await bus.stop()
+        await database.close()
+    row = await db.fetchrow("SELECT status, text FROM transcripts")
+    assert row["status"] == "ready" and wer(SPEECH_TEXT, row["text"]) <= 0.10
+    words = row["text"].lower().split()
+    assert not any(a == b for a, b in zip(words, words[1:], strict=False))  # no doubled words
+    assert await db.fetchval("SELECT count(*) FROM ai_runs") == 1
