@@ -56,7 +56,7 @@ def smtp_config(settings: Settings) -> SmtpConfig:
 async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Services]:
     db = Database(settings.database_url, settings.database_role)
     redis = Redis.from_url(settings.redis_url)
-    bus = KafkaBus(kafka)
+    bus = KafkaBus(kafka, session_timeout_ms=settings.kafka_session_timeout_ms)
     await db.connect()
     try:
         await bus.start()

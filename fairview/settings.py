@@ -29,6 +29,8 @@ class Settings:
     # Empty means: start the embedded Kafka-protocol broker (one-machine mode).
     kafka: str = ""
     kafka_port: int = 19092
+    # Consumer-group session timeout: a group waits half of it to (re)balance members.
+    kafka_session_timeout_ms: int = 10_000
     object_store: str = str(ROOT / "var" / "objects")  # a directory or s3://bucket/prefix
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"

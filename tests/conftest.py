@@ -126,6 +126,7 @@ def settings(
         web_dist=str(tmp_path / "no-web"),
         login_attempts_per_15min=5,
         stt_model="",  # transcription tests turn it on (loading a model costs a second)
+        kafka_session_timeout_ms=2000,  # consumer groups (re)balance within a second
     )
 
 

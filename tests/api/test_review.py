@@ -51,7 +51,7 @@ async def answered(api: ApiClient, server: str, ai: bool) -> tuple[str, str]:
 
 
 async def evaluated(api: ApiClient, candidate_id: str) -> dict[str, Any]:
-    for _ in range(200):
+    for _ in range(600):
         review = (await api.get(f"/api/v1/candidates/{candidate_id}/answers")).json()
         if review["questions"][0]["answer"]["evaluation"]:
             return review

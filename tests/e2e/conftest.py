@@ -63,6 +63,7 @@ async def product(
         "FAIRVIEW_PORT": str(port),
         "FAIRVIEW_PUBLIC_URL": url,
         "FAIRVIEW_KAFKA_PORT": str(free_port()),
+        "FAIRVIEW_KAFKA_SESSION_TIMEOUT_MS": "2000",
         "FAIRVIEW_SMTP_HOST": "127.0.0.1",
         "FAIRVIEW_SMTP_PORT": str(smtp_server[0]),
         "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
