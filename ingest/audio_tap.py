@@ -13,11 +13,10 @@ from uuid import UUID
 import av
 import structlog
 
-from streaming.bus import EventBus
+from streaming.bus import AUDIO, EventBus
 
 log = structlog.get_logger("fairview.audio_tap")
 
-AUDIO_TOPIC = "audio"
 SAMPLE_RATE = 16_000
 CHUNK_SAMPLES = SAMPLE_RATE // 2
 QUEUE_LIMIT = 120  # one minute of chunks; beyond that the bus is down and chunks are dropped
@@ -67,7 +66,7 @@ class AudioTap:
     async def _publish_loop(self) -> None:
         while (message := await self._queue.get()) is not None:
             try:
-                await self.bus.publish(AUDIO_TOPIC, self.answer_id, message)
+                await self.bus.publish(AUDIO, self.answer_id, message)
             except Exception:
                 # Live transcription is best effort; the final pass reads the recording.
                 self.dropped += 1

@@ -6,14 +6,19 @@ idempotent producers) and every consumer de-duplicates by the ids its messages c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 EVENTS = "events"  # domain events relayed from the outbox, keyed by organization id
+AUDIO = "audio"  # 16 kHz PCM chunks from the ingest's audio tap, keyed by answer id
+TRANSCRIPTS = "transcripts"  # final transcripts, keyed by answer id
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,22 @@ class KafkaBus:
             value_serializer=lambda v: json.dumps(v, separators=(",", ":")).encode(),
         )
         await self._producer.start()
+
+    async def ensure_topics(self, topics: list[str], partitions: int = 1) -> None:
+        """Create missing topics up front, so that consumer groups subscribe to existing topics
+        instead of being rebalanced when a producer creates one mid-stream."""
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, client_id=self.client_id
+        )
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):  # made meanwhile elsewhere
+                    await admin.create_topics(missing)
+        finally:
+            await admin.close()
 
     async def stop(self) -> None:
         if self._producer is not None:

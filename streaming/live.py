@@ -23,11 +23,9 @@ from redis.asyncio import Redis
 
 from analysis.stt import IncrementalTranscriber, SpeechToText, pcm16_to_float
 from storage.db import Database
-from streaming.bus import EventBus
+from streaming.bus import AUDIO, EventBus
 
 log = structlog.get_logger("fairview.live")
-
-AUDIO = "audio"
 
 
 def watch_key(interview_id: UUID | str) -> str:

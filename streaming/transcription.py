@@ -25,11 +25,9 @@ from storage.db import Database
 from storage.objects import ObjectStore
 from storage.outbox import add_event
 from streaming import transcripts_repository as repo
-from streaming.bus import EVENTS, EventBus
+from streaming.bus import EVENTS, TRANSCRIPTS, EventBus
 
 log = structlog.get_logger("fairview.transcription")
-
-TRANSCRIPTS = "transcripts"
 
 
 def decode_16k(recordings: list[bytes]) -> np.ndarray:

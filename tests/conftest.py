@@ -79,8 +79,10 @@ async def redis_url() -> AsyncIterator[str]:
     await client.aclose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def kafka() -> AsyncIterator[str]:
+    """A fresh broker per test (it starts in milliseconds): no topic history and no consumer
+    group members left over from other tests."""
     broker = EmbeddedBroker(free_port())
     try:
         await broker.start()

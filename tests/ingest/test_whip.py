@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from fairview.settings import Settings
-from ingest.audio_tap import AUDIO_TOPIC, SAMPLE_RATE
+from ingest.audio_tap import SAMPLE_RATE
 from ingest.client import WhipError, publish, wait_until_ended
-from streaming.bus import KafkaBus
+from streaming.bus import AUDIO, KafkaBus
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient, interview_with_candidate
 from tests.services import REDIS_URL  # noqa: F401 - the fixtures need Redis
@@ -88,7 +88,7 @@ async def test_video_answer_is_recorded_tapped_and_transcribable(
     chunks: list[dict[str, Any]] = []
 
     async def collect() -> None:
-        async for msg in bus.consume([AUDIO_TOPIC], group=f"t-{uuid.uuid4().hex}"):
+        async for msg in bus.consume([AUDIO], group=f"t-{uuid.uuid4().hex}"):
             if msg.key == attempt["answer_id"]:
                 chunks.append(msg.value)
                 if msg.value["final"]:

@@ -25,7 +25,12 @@ AUDIO_Q = [
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
-    return replace(settings, stt_model="tiny.en", model_cache_dir=str(tmp_path / "models"))
+    return replace(
+        settings,
+        stt_model="tiny.en",
+        model_cache_dir=str(tmp_path / "models"),
+        kafka_session_timeout_ms=10_000,
+    )
 
 
 async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, server: str) -> None:
@@ -74,7 +79,9 @@ async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, se
         await asyncio.sleep(0.1)
     watcher.cancel()
     ours = [e for e in events if e["answer_id"] == attempt["answer_id"]]
-    assert ours[-1]["ended"] and ours[-1]["question"] == 0
+    assert ours[-1]["ended"] and ours[-1]["question"] == 0, [
+        (e["committed"], e["partial"], e["ended"]) for e in ours
+    ]
     assert wer(SPEECH_TEXT, ours[-1]["text"]) <= 0.25, [
         (e["committed"], e["partial"], e["text"]) for e in ours
     ]
