@@ -78,8 +78,13 @@ async def test_text_answers_and_finishing(api: ApiClient, server: str, db: Any) 
     assert await db.fetchval("SELECT text_answer FROM answers") == "Because of the mission."
     r = await c.get("/session")
     assert (r.status_code, r.json()["error"]) == (410, "completed")
+    # The candidate's journey, in order (workers add their own events, such as evaluations).
     events = [
-        r["t"] for r in await db.fetch("SELECT payload->>'type' AS t FROM outbox ORDER BY id")
+        r["t"]
+        for r in await db.fetch(
+            "SELECT payload->>'type' AS t FROM outbox WHERE payload->>'type' NOT LIKE '%.ready'"
+            " ORDER BY id"
+        )
     ]
     assert events[-4:] == [
         "invitation.opened",

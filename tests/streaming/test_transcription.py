@@ -81,7 +81,10 @@ async def test_recorded_answer_gets_a_timed_transcript(
     assert starts == sorted(starts) and all(w["end"] >= w["start"] for w in words)
     assert words[-1]["end"] <= answer["duration_ms"] / 1000 + 0.5
     assert abs(answer["duration_ms"] / 1000 - wav_seconds()) <= 1.0
-    run = await db.fetchrow("SELECT kind, provider, model, input_hash, latency_ms FROM ai_runs")
+    run = await db.fetchrow(
+        "SELECT kind, provider, model, input_hash, latency_ms FROM ai_runs"
+        " WHERE kind = 'transcription'"
+    )
     assert (run["kind"], run["provider"], run["model"]) == (
         "transcription",
         "faster-whisper",
@@ -136,7 +139,7 @@ async def test_redelivered_events_do_not_transcribe_twice(
     finally:
         await bus.stop()
         await database.close()
-    assert await db.fetchval("SELECT count(*) FROM ai_runs") == 1
+    assert await db.fetchval("SELECT count(*) FROM ai_runs WHERE kind = 'transcription'") == 1
 
 
 async def test_a_worker_killed_mid_transcription_loses_nothing(
@@ -179,4 +182,4 @@ async def test_a_worker_killed_mid_transcription_loses_nothing(
     assert row["status"] == "ready" and wer(SPEECH_TEXT, row["text"]) <= 0.10
     words = row["text"].lower().split()
     assert not any(a == b for a, b in itertools.pairwise(words))  # no doubled words
-    assert await db.fetchval("SELECT count(*) FROM ai_runs") == 1
+    assert await db.fetchval("SELECT count(*) FROM ai_runs WHERE kind = 'transcription'") == 1
