@@ -149,7 +149,8 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     first = recruiter.locator("section[data-question='0']")
     word = first.locator(".transcript .word", has_text="customer")
     await expect(word).to_be_visible(timeout=60_000)
-    await expect(first.locator("video.playback")).to_be_visible()
+    # The playback MP4 is made after the answer (a transcode): the page updates when it is ready.
+    await expect(first.locator("video.playback")).to_be_visible(timeout=90_000)
     start = float(await word.get_attribute("data-start") or "nan")
     await word.click()
     position = await first.locator("video.playback").evaluate("v => v.currentTime")
