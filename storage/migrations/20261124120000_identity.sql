@@ -154,16 +154,17 @@ ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON organizations
   USING (fairview_tenant_visible(id)) WITH CHECK (fairview_tenant_visible(id));
 
-DO $$
-DECLARE t text;
+-- Makes a table tenant-owned: Row-Level Security on (and forced) with the isolation policy.
+CREATE FUNCTION fairview_tenant_table(t regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  FOREACH t IN ARRAY ARRAY['memberships', 'team_invitations', 'api_keys', 'audit_log'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (fairview_tenant_visible(organization_id)) '
-                   'WITH CHECK (fairview_tenant_visible(organization_id))', t);
-  END LOOP;
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (fairview_tenant_visible(organization_id)) '
+                 'WITH CHECK (fairview_tenant_visible(organization_id))', t);
 END $$;
+
+SELECT fairview_tenant_table(t)
+FROM unnest(ARRAY['memberships', 'team_invitations', 'api_keys', 'audit_log']::regclass[]) AS t;
 
 GRANT USAGE ON SCHEMA public TO fairview_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO fairview_app;
@@ -175,4 +176,5 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO fa
 DROP TABLE email_deliveries, outbox, audit_log, operator_keys, api_keys, auth_tokens,
   team_invitations, memberships, users, organizations;
 DROP FUNCTION fairview_notify_work();
+DROP FUNCTION fairview_tenant_table(regclass);
 DROP FUNCTION fairview_tenant_visible(uuid);

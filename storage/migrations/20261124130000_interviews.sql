@@ -81,16 +81,8 @@ CREATE TABLE answers (
 );
 CREATE INDEX answers_candidate ON answers (candidate_id, question_id, attempt);
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['interviews', 'questions', 'candidates', 'answers'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (fairview_tenant_visible(organization_id)) '
-                   'WITH CHECK (fairview_tenant_visible(organization_id))', t);
-  END LOOP;
-END $$;
+SELECT fairview_tenant_table(t)
+FROM unnest(ARRAY['interviews', 'questions', 'candidates', 'answers']::regclass[]) AS t;
 
 -- migrate:down
 DROP TABLE answers, candidates, questions, interviews;

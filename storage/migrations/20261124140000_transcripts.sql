@@ -31,16 +31,8 @@ CREATE TABLE ai_runs (
 );
 CREATE INDEX ai_runs_answer ON ai_runs (organization_id, answer_id);
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['transcripts', 'ai_runs'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (fairview_tenant_visible(organization_id)) '
-                   'WITH CHECK (fairview_tenant_visible(organization_id))', t);
-  END LOOP;
-END $$;
+SELECT fairview_tenant_table(t)
+FROM unnest(ARRAY['transcripts', 'ai_runs']::regclass[]) AS t;
 
 -- migrate:down
 DROP TABLE ai_runs, transcripts;

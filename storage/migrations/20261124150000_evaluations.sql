@@ -47,16 +47,8 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_candidate ON decisions (organization_id, candidate_id, id DESC);
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['evaluations', 'ratings', 'comments', 'decisions'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (fairview_tenant_visible(organization_id)) '
-                   'WITH CHECK (fairview_tenant_visible(organization_id))', t);
-  END LOOP;
-END $$;
+SELECT fairview_tenant_table(t)
+FROM unnest(ARRAY['evaluations', 'ratings', 'comments', 'decisions']::regclass[]) AS t;
 
 -- migrate:down
 DROP TABLE decisions, comments, ratings, evaluations;

@@ -205,3 +205,20 @@ async def test_row_level_security_is_the_second_line(
                 )
     finally:
         await database.close()
+
+
+async def test_every_tenant_table_has_forced_row_level_security(db: asyncpg.Connection) -> None:
+    rows = await db.fetch(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,"
+        " EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy"
+        " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+        " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
+        " AND a.attname = 'organization_id' AND NOT a.attisdropped"
+    )
+    assert len(rows) >= 12
+    unprotected = [
+        r["relname"]
+        for r in rows
+        if not (r["relrowsecurity"] and r["relforcerowsecurity"] and r["has_policy"])
+    ]
+    assert unprotected == []
