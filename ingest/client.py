@@ -97,6 +97,21 @@ async def wait_until_ended(session: WhipSession, timeout_s: float) -> None:
     await asyncio.wait_for(ended.wait(), timeout_s)
 
 
+async def speak(
+    client: httpx.AsyncClient,
+    whip_url: str,
+    token: str,
+    *,
+    audio_file: str,
+    video: bool,
+    timeout_s: float = 60,
+) -> httpx.Response:
+    """Stream the whole audio file as one answer segment, then end it (WHIP DELETE)."""
+    session = await publish(client, whip_url, token, audio_file=audio_file, video=video)
+    await wait_until_ended(session, timeout_s)
+    return await session.stop(client)
+
+
 class WhipError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(f"{status}: {body}")

@@ -48,6 +48,21 @@ async def interview_with_candidate(
     return interview, r.json()["link"].rsplit("/", 1)[1]
 
 
+AUDIO_QUESTION = [
+    {"prompt": "Tell us about yourself.", "kind": "audio", "think_seconds": 0, "answer_seconds": 60}
+]
+
+
+async def consented_candidate(
+    api: ApiClient, server: str, questions: list[dict[str, Any]] | None = None, ai: bool = True
+) -> tuple[dict[str, Any], CandidateClient]:
+    """An active interview and a candidate who has given consent, on the candidate's side."""
+    interview, token = await interview_with_candidate(api, questions)
+    candidate = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
+    await candidate.consent(ai=ai)
+    return interview, candidate
+
+
 class CandidateClient:
     """The candidate's side of the API, authorised by their link's token."""
 

@@ -15,10 +15,10 @@ import pytest
 
 from fairview.settings import Settings
 from ingest.audio_tap import SAMPLE_RATE
-from ingest.client import WhipError, publish, wait_until_ended
+from ingest.client import WhipError, publish, speak, wait_until_ended
 from streaming.bus import AUDIO, KafkaBus
 from tests.api_client import ApiClient
-from tests.candidates import CandidateClient, interview_with_candidate
+from tests.candidates import AUDIO_QUESTION, CandidateClient, consented_candidate
 from tests.services import REDIS_URL  # noqa: F401 - the fixtures need Redis
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, decode_audio, transcribe, wav_seconds, wer
 
@@ -47,9 +47,7 @@ def media_info(path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 async def candidate(api: ApiClient, server: str) -> tuple[CandidateClient, dict[str, Any]]:
-    interview, token = await interview_with_candidate(api)
-    c = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
-    await c.consent()
+    interview, c = await consented_candidate(api, server)
     return c, interview
 
 
@@ -111,23 +109,10 @@ async def test_video_answer_is_recorded_tapped_and_transcribable(
     assert (Path(settings.object_store) / row["poster_key"]).read_bytes()[:2] == b"\xff\xd8"
 
 
-async def candidate_for(
-    api: ApiClient, server: str, questions: list[dict[str, Any]]
-) -> CandidateClient:
-    _, token = await interview_with_candidate(api, questions)
-    c = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
-    await c.consent()
-    return c
-
-
 async def test_dropped_connection_keeps_what_arrived_and_can_continue(
     api: ApiClient, server: str, settings: Settings
 ) -> None:
-    c = await candidate_for(
-        api,
-        server,
-        [{"prompt": "Talk.", "kind": "audio", "think_seconds": 0, "answer_seconds": 60}],
-    )
+    _, c = await consented_candidate(api, server, AUDIO_QUESTION)
     attempt = await c.attempt((await c.session())["questions"][0]["id"])
     async with httpx.AsyncClient(timeout=30) as http:
         session = await publish(
@@ -155,15 +140,14 @@ async def test_dropped_connection_keeps_what_arrived_and_can_continue(
         assert len(decode_audio(first)) / 16_000 >= 1.0
 
         # The candidate reconnects: a new WHIP session continues the same answer.
-        resumed = await publish(
+        resumed = await speak(
             http,
             attempt["whip_url"],
             attempt["whip_token"],
             audio_file=str(SPEECH_WAV),
             video=False,
         )
-        await wait_until_ended(resumed, timeout_s=30)
-        assert (await resumed.stop(http)).status_code == 200
+        assert resumed.status_code == 200
     state = await wait_answer(c, attempt["answer_id"], lambda s: s["status"] == "recorded")
     assert state["duration_ms"] >= 1000 + (wav_seconds() - 1) * 1000
     assert (key / "segment-1.webm").exists() and (key / "segment-2.webm").exists()
@@ -221,7 +205,7 @@ async def test_time_limit_is_enforced_by_the_server(api: ApiClient, server: str)
             "retakes": 0,
         }
     ]
-    c = await candidate_for(api, server, quick)
+    _, c = await consented_candidate(api, server, quick)
     question = (await c.session())["questions"][0]
     attempt = await c.attempt(question["id"])
     async with httpx.AsyncClient(timeout=30) as http:

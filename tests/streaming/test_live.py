@@ -15,12 +15,8 @@ import pytest
 from fairview.settings import Settings
 from ingest.client import publish, wait_until_ended
 from tests.api_client import ApiClient
-from tests.candidates import CandidateClient, interview_with_candidate
+from tests.candidates import AUDIO_QUESTION, consented_candidate
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, wer
-
-AUDIO_Q = [
-    {"prompt": "Tell us about yourself.", "kind": "audio", "think_seconds": 0, "answer_seconds": 60}
-]
 
 
 @pytest.fixture
@@ -35,9 +31,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, server: str) -> None:
     await api.sign_up()
-    interview, token = await interview_with_candidate(api, AUDIO_Q)
-    c = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
-    await c.consent(ai=True)
+    interview, c = await consented_candidate(api, server, AUDIO_QUESTION)
 
     events: list[dict[str, Any]] = []
     ready = asyncio.Event()

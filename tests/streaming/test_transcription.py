@@ -14,14 +14,10 @@ import httpx
 import pytest
 
 from fairview.settings import Settings
-from ingest.client import publish, wait_until_ended
+from ingest.client import speak
 from tests.api_client import ApiClient
-from tests.candidates import CandidateClient, interview_with_candidate
+from tests.candidates import AUDIO_QUESTION, consented_candidate
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, wav_seconds, wer
-
-AUDIO_Q = [
-    {"prompt": "Tell us about yourself.", "kind": "audio", "think_seconds": 0, "answer_seconds": 60}
-]
 
 
 @pytest.fixture
@@ -30,20 +26,17 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 async def answer_with_speech(api: ApiClient, server: str, ai: bool) -> tuple[str, str]:
-    interview, token = await interview_with_candidate(api, AUDIO_Q)
-    c = CandidateClient(httpx.AsyncClient(base_url=server, timeout=30), token)
-    await c.consent(ai=ai)
+    interview, c = await consented_candidate(api, server, AUDIO_QUESTION, ai=ai)
     attempt = await c.attempt(interview["questions"][0]["id"])
     async with httpx.AsyncClient(timeout=30) as http:
-        session = await publish(
+        stopped = await speak(
             http,
             attempt["whip_url"],
             attempt["whip_token"],
             audio_file=str(SPEECH_WAV),
             video=False,
         )
-        await wait_until_ended(session, timeout_s=30)
-        assert (await session.stop(http)).status_code == 200
+        assert stopped.status_code == 200
     candidates = (await api.get(f"/api/v1/interviews/{interview['id']}/candidates")).json()
     return candidates["items"][0]["id"], attempt["answer_id"]
 
