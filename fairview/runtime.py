@@ -17,6 +17,8 @@ from litestar import Litestar
 from litestar.serialization import encode_json
 from redis.asyncio import Redis
 
+from analysis.evaluation import LocalRubricEvaluator, RubricEvaluator
+from analysis.llm_evaluation import LLMRubricEvaluator
 from analysis.models import resolve as resolve_model
 from analysis.stt import SpeechToText
 from api.app import AppConfig, create_app
@@ -95,6 +97,20 @@ def transcriber(settings: Settings, svc: Services) -> Transcriber:
     return Transcriber(svc.db, svc.objects, svc.bus, stt, settings.stt_model)
 
 
+def rubric_evaluator(settings: Settings) -> RubricEvaluator:
+    """The LLM when an OpenAI-compatible endpoint is configured, else the local evaluator."""
+    if not settings.llm_base_url:
+        return LocalRubricEvaluator()
+    return LLMRubricEvaluator(
+        settings.llm_base_url,
+        settings.llm_model,
+        settings.llm_api_key,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        schema_style=settings.llm_response_format,
+    )
+
+
 def background_loops(settings: Settings, svc: Services) -> list[Loop]:
     async def run_transcriber() -> None:
         worker = await asyncio.to_thread(transcriber, settings, svc)  # loads the model
@@ -107,7 +123,7 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
     loops: list[Loop] = [run_transcriber, run_live] if settings.stt_model else []
     return [
         *loops,
-        Evaluator(svc.db, svc.bus).run,
+        Evaluator(svc.db, svc.bus, rubric_evaluator(settings)).run,
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

@@ -53,6 +53,17 @@ class Settings:
     # empty turns transcription off.
     stt_model: str = "base"
     model_cache_dir: str = str(ROOT / "var" / "models")
+    # Evaluation by an LLM behind an OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp
+    # server). Empty base URL: the transparent local rubric evaluator (not an AI judgment).
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: int = 120
+    llm_max_retries: int = 2  # per request, on timeouts, 429 and 5xx (exponential backoff)
+    # How the reply's JSON schema is asked for: "json_schema" (OpenAI, vLLM, Ollama, llama.cpp's
+    # server) or "json_object" with a schema (llama-cpp-python's server and older servers).
+    llm_response_format: str = "json_schema"
+    llm_live_interval_s: int = 20  # at most one live rubric-coverage call per answer this often
     web_dist: str = str(ROOT / "web" / "dist")
     log_json: bool = False
 
@@ -94,6 +105,10 @@ class Settings:
                 )
             if not self.public_url.startswith("https://"):
                 raise SettingsError("FAIRVIEW_PUBLIC_URL must be an https:// URL in production")
+        if self.llm_base_url and not self.llm_model:
+            raise SettingsError("FAIRVIEW_LLM_MODEL must be set with FAIRVIEW_LLM_BASE_URL")
+        if self.llm_response_format not in {"json_schema", "json_object"}:
+            raise SettingsError("FAIRVIEW_LLM_RESPONSE_FORMAT must be json_schema or json_object")
 
 
 def env_name(field_name: str) -> str:

@@ -1,8 +1,9 @@
-"""SQL for evaluation: the answer with its question's rubric and transcript; the result."""
+"""SQL for evaluation: the answer with its question's rubric and transcript; the result; a
+candidate's evaluated answers and their summary."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from storage.db import Tenant
@@ -10,7 +11,7 @@ from storage.db import Tenant
 
 async def answer_for_evaluation(t: Tenant, answer_id: UUID) -> dict[str, Any] | None:
     row = await t.conn.fetchrow(
-        "SELECT a.id, a.kind, a.status, a.text_answer, q.prompt, q.rubric, c.ai_consent,"
+        "SELECT a.id, a.candidate_id, a.kind, a.status, a.text_answer, q.prompt, q.rubric, c.ai_consent,"
         " tr.status AS transcript_status, tr.text AS transcript_text,"
         " tr.segments AS transcript_segments, e.input_hash AS evaluated_hash"
         " FROM answers a JOIN questions q ON q.id = a.question_id"
@@ -26,7 +27,8 @@ async def answer_for_evaluation(t: Tenant, answer_id: UUID) -> dict[str, Any] | 
 
 async def save(
     t: Tenant,
-    answer_id: UUID,
+    table: Literal["evaluations", "candidate_summaries"],
+    key: UUID,
     status: str,
     *,
     reason: str | None = None,
@@ -37,15 +39,17 @@ async def save(
     input_hash: str | None = None,
     result: dict[str, Any] | None = None,
 ) -> None:
+    """Upsert an answer's evaluation or a candidate's summary (the same columns, other key)."""
+    key_column = {"evaluations": "answer_id", "candidate_summaries": "candidate_id"}[table]
     await t.conn.execute(
-        "INSERT INTO evaluations (answer_id, organization_id, status, reason, method, provider,"
-        " model, prompt_version, input_hash, result)"
+        f"INSERT INTO {table} ({key_column}, organization_id, status, reason, method,"  # noqa: S608
+        " provider, model, prompt_version, input_hash, result)"
         " VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (answer_id) DO UPDATE SET status = $3, reason = $4, method = $5,"
+        f" ON CONFLICT ({key_column}) DO UPDATE SET status = $3, reason = $4, method = $5,"
         " provider = $6, model = $7, prompt_version = $8, input_hash = $9, result = $10,"
         " updated_at = now()",
         t.organization_id,
-        answer_id,
+        key,
         status,
         reason,
         method,
@@ -55,3 +59,29 @@ async def save(
         input_hash,
         result or {},
     )
+
+
+async def candidate_for_summary(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
+    """The candidate's status and consent, and per question the answer that counts (the latest
+    attempt that was recorded or submitted) with its evaluation."""
+    row = await t.conn.fetchrow(
+        "SELECT c.status, c.ai_consent, c.interview_id, s.input_hash AS summary_hash"
+        " FROM candidates c LEFT JOIN candidate_summaries s ON s.candidate_id = c.id"
+        " WHERE c.organization_id = $1 AND c.id = $2",
+        t.organization_id,
+        candidate_id,
+    )
+    if row is None:
+        return None
+    answers = await t.conn.fetch(
+        "SELECT q.prompt, e.status AS evaluation_status, e.result"
+        " FROM questions q JOIN LATERAL ("
+        "   SELECT x.id FROM answers x WHERE x.candidate_id = $2 AND x.question_id = q.id"
+        "   AND x.status IN ('recorded', 'submitted') ORDER BY x.attempt DESC LIMIT 1) a ON true"
+        " LEFT JOIN evaluations e ON e.answer_id = a.id"
+        " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
+        t.organization_id,
+        candidate_id,
+        row["interview_id"],
+    )
+    return {**dict(row), "answers": [dict(a) for a in answers]}

@@ -25,6 +25,7 @@ from storage.db import Database
 from storage.objects import ObjectStore
 from storage.outbox import add_event
 from streaming import transcripts_repository as repo
+from streaming.ai_runs import record_run
 from streaming.bus import EVENTS, TRANSCRIPTS, EventBus
 
 log = structlog.get_logger("fairview.transcription")
@@ -100,9 +101,8 @@ class Transcriber:
                 model=self.model_name,
                 input_hash=input_hash,
             )
-            await repo.record_run(
+            await record_run(
                 t,
-                answer_id,
                 "transcription",
                 "faster-whisper",
                 self.model_name,
@@ -113,6 +113,7 @@ class Transcriber:
                     "seconds": round(len(samples) / SAMPLE_RATE, 2),
                 },
                 latency_ms,
+                answer_id=answer_id,
             )
             await add_event(t.conn, org, "transcript.ready", {"answer_id": str(answer_id)})
         await self.bus.publish(
@@ -141,4 +142,4 @@ class Transcriber:
             try:
                 await self.handle(UUID(event["data"]["answer_id"]))
             except Exception:  # one bad answer must not stop the worker
-                log.exception("transcription_event_failed", event=event.get("id"))
+                log.exception("transcription_event_failed", event_id=event.get("id"))

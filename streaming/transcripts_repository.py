@@ -58,29 +58,3 @@ async def save(
         model,
         input_hash,
     )
-
-
-async def record_run(
-    t: Tenant,
-    answer_id: UUID,
-    kind: str,
-    provider: str,
-    model: str,
-    input_hash: str,
-    output: dict[str, Any],
-    latency_ms: int,
-    prompt_version: str | None = None,
-) -> None:
-    await t.conn.execute(
-        "INSERT INTO ai_runs (organization_id, answer_id, kind, provider, model, prompt_version,"
-        " input_hash, output, latency_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        t.organization_id,
-        answer_id,
-        kind,
-        provider,
-        model,
-        prompt_version,
-        input_hash,
-        output,
-        latency_ms,
-    )

@@ -24,6 +24,7 @@ from tests.services import (
     Inbox,
     SmtpHandler,
     free_port,
+    llm_server,
     unavailable,
     with_database,
 )
@@ -90,6 +91,13 @@ async def kafka() -> AsyncIterator[str]:
         unavailable("the Kafka-protocol broker (tansu)", exc)
     yield broker.bootstrap
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def llm_url() -> Iterator[str]:
+    """An OpenAI-compatible LLM server on 127.0.0.1, shared by the tests that need one."""
+    with llm_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

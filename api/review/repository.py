@@ -32,6 +32,16 @@ async def questions_with_answers(
     return [dict(r) for r in rows]
 
 
+async def summary(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
+    row = await t.conn.fetchrow(
+        "SELECT status, reason, method, model, result FROM candidate_summaries"
+        " WHERE organization_id = $1 AND candidate_id = $2",
+        t.organization_id,
+        candidate_id,
+    )
+    return dict(row) if row else None
+
+
 async def media_key(t: Tenant, answer_id: UUID, kind: str) -> str | None:
     column = {"playback": "playback_key", "poster": "poster_key"}[kind]
     key: str | None = await t.conn.fetchval(

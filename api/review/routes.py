@@ -102,6 +102,7 @@ class ReviewController(Controller):
                 (x["answer_id"], x["criterion"]): x
                 for x in await repo.ratings(t, answer_ids, p.user_id)
             }
+            summary = await repo.summary(t, candidate_id)
             comments = await repo.comments(t, candidate_id)
             decisions = await repo.decisions(t, candidate_id)
         return s.CandidateReview(
@@ -118,6 +119,7 @@ class ReviewController(Controller):
                 )
                 for r in rows
             ],
+            summary=s.SummaryOut(**summary) if summary else None,
             comments=[s.CommentOut(**x) for x in comments],
             decisions=[s.DecisionOut(**x) for x in decisions],
         )

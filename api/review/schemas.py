@@ -26,6 +26,16 @@ class EvaluationOut(msgspec.Struct):
     #                          rationale, evidence: [{quote, start, end}]}]}
 
 
+class SummaryOut(msgspec.Struct):
+    """Across the candidate's evaluated answers (advisory; people decide)."""
+
+    status: Literal["ready", "failed"]
+    reason: str | None
+    method: str | None
+    model: str | None
+    result: dict[str, Any]  # {label, summary, strengths: [str], concerns: [str]}
+
+
 class CriterionRatings(msgspec.Struct):
     criterion: str
     mine: int | None
@@ -74,6 +84,7 @@ class CandidateReview(msgspec.Struct):
     candidate: CandidateOut
     interview_title: str
     questions: list[QuestionReview]
+    summary: SummaryOut | None  # once every answer is evaluated
     comments: list[CommentOut]
     decisions: list[DecisionOut]  # newest first; the first is the current decision
 

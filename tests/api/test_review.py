@@ -86,6 +86,16 @@ async def test_rubric_evaluation_is_explained_with_evidence(
         "local-rubric",
         "local-rubric-1",
     )
+    # The candidate finished: a summary across answers follows, strengths named by criterion.
+    for _ in range(100):
+        summary = (await api.get(f"/api/v1/candidates/{candidate_id}/answers")).json()["summary"]
+        if summary:
+            break
+        await asyncio.sleep(0.1)
+    assert summary["status"] == "ready" and summary["method"] == "local_rubric"
+    strengths = summary["result"]["strengths"]
+    assert strengths[0].startswith("How do you handle an angry customer? — Empathy:")
+    assert "1 answer evaluated;" in summary["result"]["summary"]
 
 
 async def test_declined_ai_means_no_evaluation(api: ApiClient, server: str, db: Any) -> None:

@@ -1188,6 +1188,7 @@ export interface components {
             decisions: components["schemas"]["DecisionOut"][];
             interview_title: string;
             questions: components["schemas"]["QuestionReview"][];
+            summary: components["schemas"]["SummaryOut"] | null;
         };
         /** CandidateSession */
         CandidateSession: {
@@ -1537,6 +1538,17 @@ export interface components {
         StatusChange: {
             /** @enum {string} */
             status: "draft" | "active" | "closed" | "archived";
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            method: string | null;
+            model: string | null;
+            reason: string | null;
+            result: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "ready" | "failed";
         };
         /** Suspend */
         Suspend: {

@@ -14,12 +14,13 @@ function evaluationView(a: Schemas["AnswerReview"], media: HTMLMediaElement | nu
   if (!ev) return a.transcript?.status === "skipped" ? null : h("p", { class: "muted" }, t("rv.evaluating"));
   if (ev.status === "skipped") return h("p", { class: "muted" }, t("rv.evalSkipped", { reason: ev.reason ?? "" }));
   if (ev.status === "failed") return h("p", { class: "status error" }, t("rv.evalFailed", { reason: ev.reason ?? "" }));
-  const result = ev.result as { label: string; overall: number | null; criteria: Criterion[] };
+  const result = ev.result as { label: string; summary: string; overall: number | null; criteria: Criterion[] };
   return h(
     "div",
     { class: "evaluation" },
     h("h4", {}, t("rv.evaluation"), result.overall !== null ? h("span", { class: "tag" }, t("rv.overall", { score: result.overall })) : null),
     h("p", { class: "muted" }, `${result.label}. ${t("rv.advisory")}`),
+    h("p", {}, result.summary),
     h(
       "ul",
       { class: "plain" },
@@ -49,6 +50,24 @@ function evaluationView(a: Schemas["AnswerReview"], media: HTMLMediaElement | nu
         ),
       ),
     ),
+  );
+}
+
+// Across all answers: a summary with strengths and concerns, once every answer is evaluated.
+function summaryView(data: Schemas["CandidateReview"]): HTMLElement | null {
+  const summary = data.summary;
+  if (!summary) return null;
+  if (summary.status === "failed") return h("p", { class: "status error" }, t("rv.summaryFailed", { reason: summary.reason ?? "" }));
+  const result = summary.result as { label: string; summary: string; strengths: string[]; concerns: string[] };
+  const points = (title: string, items: string[]) => [h("h4", {}, title), items.length ? h("ul", {}, ...items.map((x) => h("li", {}, x))) : h("p", { class: "muted" }, t("rv.none"))];
+  return h(
+    "section",
+    { class: "card", "data-testid": "summary" },
+    h("h2", {}, t("rv.summary")),
+    h("p", { class: "muted" }, `${result.label}. ${t("rv.advisory")}`),
+    h("p", {}, result.summary),
+    ...points(t("rv.strengths"), result.strengths),
+    ...points(t("rv.concerns"), result.concerns),
   );
 }
 
@@ -177,7 +196,8 @@ function answerView(q: QuestionReview, msg: HTMLElement): HTMLElement[] {
 }
 
 function pending(data: Schemas["CandidateReview"]): boolean {
-  return data.questions.some((q) => {
+  const summarising = data.candidate.status === "completed" && data.candidate.ai_consent === true && !data.summary;
+  return summarising || data.questions.some((q) => {
     const a = q.answer;
     if (!a || a.status === "failed") return false;
     if (q.kind === "text") return !a.evaluation;
@@ -218,7 +238,8 @@ export async function review(_q: URLSearchParams, params: Record<string, string>
 }
 
 function questionSections(data: Schemas["CandidateReview"], msg: HTMLElement): HTMLElement[] {
-  return data.questions.map((q) =>
+  const summary = summaryView(data);
+  const questions = data.questions.map((q) =>
     h(
       "section",
       { class: "card answer", "data-question": String(q.position) },
@@ -227,4 +248,5 @@ function questionSections(data: Schemas["CandidateReview"], msg: HTMLElement): H
       ...answerView(q, msg),
     ),
   );
+  return summary ? [summary, ...questions] : questions;
 }
