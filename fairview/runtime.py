@@ -116,14 +116,20 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         worker = await asyncio.to_thread(transcriber, settings, svc)  # loads the model
         await worker.run()
 
+    engine = rubric_evaluator(settings)
+    # Live coverage by the local evaluator costs next to nothing; an LLM call is rate-limited.
+    coverage_interval_s = settings.llm_live_interval_s if settings.llm_base_url else 3
+
     async def run_live() -> None:
         worker = await asyncio.to_thread(transcriber, settings, svc)
-        await LiveTranscriber(svc.db, svc.bus, svc.redis, worker.stt).run()
+        await LiveTranscriber(
+            svc.db, svc.bus, svc.redis, worker.stt, engine, coverage_interval_s
+        ).run()
 
     loops: list[Loop] = [run_transcriber, run_live] if settings.stt_model else []
     return [
         *loops,
-        Evaluator(svc.db, svc.bus, rubric_evaluator(settings)).run,
+        Evaluator(svc.db, svc.bus, engine).run,
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

@@ -1,16 +1,22 @@
 """Live transcripts: audio chunks from the ``audio`` topic become text while the candidate
-speaks, pushed to recruiters watching the interview (Redis pub/sub, then SSE).
+speaks, pushed to recruiters watching the interview (Redis pub/sub, then SSE), with live rubric
+coverage of the text so far.
 
 Decoding costs CPU, so partial text (a re-decode of the current utterance about every second) is
 made only while someone watches the interview (a Redis key that the live view keeps alive);
 otherwise utterances are decoded once they end. Chunks are de-duplicated by (segment, seq).
 The final pass over the recording (``transcription.py``) remains the transcript of record.
+
+While someone watches, the rubric evaluator scores the committed text so far, at most once per
+``coverage_interval_s`` per answer and one run at a time (an LLM call is slow and costs money),
+and once more when the answer ends; each run is audited as ``live_evaluation``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -21,8 +27,10 @@ import numpy as np
 import structlog
 from redis.asyncio import Redis
 
+from analysis.evaluation import RubricEvaluator
 from analysis.stt import IncrementalTranscriber, SpeechToText, pcm16_to_float
 from storage.db import Database
+from streaming.ai_runs import record_run
 from streaming.bus import AUDIO, EventBus
 
 log = structlog.get_logger("fairview.live")
@@ -39,9 +47,12 @@ def live_channel(interview_id: UUID | str) -> str:
 @dataclass
 class AnswerStream:
     answer_id: str
+    organization_id: UUID
     interview_id: str
     candidate_id: str
     position: int
+    prompt: str
+    rubric: list[dict[str, Any]]
     transcriber: IncrementalTranscriber
     seen: set[tuple[int, int]] = field(default_factory=set)
     pending: list[Any] = field(default_factory=list)
@@ -49,14 +60,26 @@ class AnswerStream:
     text: list[str] = field(default_factory=list)
     last_audio_at: float = field(default_factory=time.monotonic)
     ended: bool = False
+    covered_words: int = 0  # how much text the last coverage run saw
+    covered_at: float = 0.0
+    covering: bool = False
 
 
 class LiveTranscriber:
     IDLE_S = 120.0  # forget an answer that stopped streaming
     STALE_S = 30.0  # chunks older than this are history, not live (e.g. after a restart)
 
-    def __init__(self, db: Database, bus: EventBus, redis: Redis, stt: SpeechToText) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bus: EventBus,
+        redis: Redis,
+        stt: SpeechToText,
+        engine: RubricEvaluator,
+        coverage_interval_s: float,
+    ) -> None:
         self.db, self.bus, self.redis, self.stt = db, bus, redis, stt
+        self.engine, self.coverage_interval_s = engine, coverage_interval_s
         self.streams: dict[str, AnswerStream] = {}
         self._decode = asyncio.Lock()  # one decode at a time: the machine has few cores
         self._tasks: set[asyncio.Task[None]] = set()
@@ -64,7 +87,8 @@ class LiveTranscriber:
     async def _open(self, answer_id: str) -> AnswerStream | None:
         async with self.db.platform() as conn:
             row = await conn.fetchrow(
-                "SELECT c.interview_id, a.candidate_id, q.position, i.language, c.ai_consent"
+                "SELECT a.organization_id, c.interview_id, a.candidate_id, q.position, q.prompt,"
+                " q.rubric, i.language, c.ai_consent"
                 " FROM answers a JOIN candidates c ON c.id = a.candidate_id"
                 " JOIN questions q ON q.id = a.question_id"
                 " JOIN interviews i ON i.id = c.interview_id WHERE a.id = $1",
@@ -74,9 +98,12 @@ class LiveTranscriber:
             return None  # no AI for candidates who declined it
         return AnswerStream(
             answer_id,
+            row["organization_id"],
             str(row["interview_id"]),
             str(row["candidate_id"]),
             row["position"],
+            row["prompt"],
+            row["rubric"],
             IncrementalTranscriber(self.stt, row["language"]),
         )
 
@@ -120,6 +147,8 @@ class LiveTranscriber:
                 stream.text.extend(committed)
                 if committed or update.partial is not None or stream.ended:
                     await self._publish(stream, committed, update.partial)
+                if live:
+                    self._maybe_cover(stream)
         except Exception:
             log.exception("live_transcription_failed", answer_id=stream.answer_id)
         finally:
@@ -129,9 +158,11 @@ class LiveTranscriber:
         self, stream: AnswerStream, committed: list[str], partial: str | None
     ) -> None:
         payload = {
+            "type": "transcript",
             "answer_id": stream.answer_id,
             "candidate_id": stream.candidate_id,
             "question": stream.position,
+            "prompt": stream.prompt,
             "committed": committed,
             "text": " ".join(stream.text),
             "partial": partial or "",
@@ -139,6 +170,57 @@ class LiveTranscriber:
             "at": time.time(),
         }
         await self.redis.publish(live_channel(stream.interview_id), json.dumps(payload))
+
+    def _maybe_cover(self, stream: AnswerStream) -> None:
+        """Start a coverage run if there is new text and the last run is old enough (or the
+        answer just ended)."""
+        words = sum(len(t.split()) for t in stream.text)
+        due = time.monotonic() - stream.covered_at >= self.coverage_interval_s or stream.ended
+        if stream.covering or words == stream.covered_words or not due:
+            return
+        stream.covering = True
+        task = asyncio.create_task(self._cover(stream, words))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _cover(self, stream: AnswerStream, words: int) -> None:
+        text = " ".join(stream.text)
+        started = time.perf_counter()
+        try:
+            evaluation = await self.engine.evaluate(stream.prompt, stream.rubric, text)
+            latency_ms = max(1, int((time.perf_counter() - started) * 1000))
+            coverage = {
+                "type": "coverage",
+                "answer_id": stream.answer_id,
+                "candidate_id": stream.candidate_id,
+                "question": stream.position,
+                "label": evaluation.label,
+                "criteria": [
+                    {"criterion": c.criterion, "score": c.score} for c in evaluation.criteria
+                ],
+                "words": words,
+                "at": time.time(),
+            }
+            async with self.db.tenant(stream.organization_id) as t:
+                await record_run(
+                    t,
+                    "live_evaluation",
+                    self.engine.provider,
+                    self.engine.model,
+                    hashlib.sha256(text.encode()).hexdigest(),
+                    coverage,
+                    latency_ms,
+                    answer_id=UUID(stream.answer_id),
+                    prompt_version=self.engine.prompt_version,
+                    tokens_in=evaluation.tokens_in,
+                    tokens_out=evaluation.tokens_out,
+                )
+            await self.redis.publish(live_channel(stream.interview_id), json.dumps(coverage))
+        except Exception:
+            log.exception("live_coverage_failed", answer_id=stream.answer_id)
+        finally:
+            stream.covered_words, stream.covered_at = words, time.monotonic()
+            stream.covering = False
 
     def _forget_idle(self) -> None:
         now = time.monotonic()

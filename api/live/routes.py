@@ -38,8 +38,9 @@ class LiveController(Controller):
     async def live(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> ServerSentEvent:
-        """`text/event-stream` of `transcript` events (answer, question, committed text and the
-        current partial text) for candidates answering this interview now."""
+        """`text/event-stream` for candidates answering this interview now: `transcript` events
+        (answer, question, committed text and the current partial text) and `coverage` events
+        (rubric scores of the text so far; advisory)."""
         p.require("candidates:read")
         svc = services(request.app.state)
         async with svc.db.tenant(p.organization_id) as t:
@@ -61,10 +62,9 @@ class LiveController(Controller):
                         yield ServerSentEventMessage(comment="keep-alive")
                     if message is not None:
                         data = message["data"]
-                        yield ServerSentEventMessage(
-                            event="transcript",
-                            data=data.decode() if isinstance(data, bytes) else str(data),
-                        )
+                        text = data.decode() if isinstance(data, bytes) else str(data)
+                        kind = json.loads(text).get("type", "transcript")
+                        yield ServerSentEventMessage(event=kind, data=text)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.unsubscribe()

@@ -1,4 +1,5 @@
-"""A recruiter watching an interview sees the candidate's words while they speak."""
+"""A recruiter watching an interview sees the candidate's words while they speak, and the rubric
+coverage of what was said so far."""
 
 from __future__ import annotations
 
@@ -15,8 +16,20 @@ import pytest
 from fairview.settings import Settings
 from ingest.client import publish, wait_until_ended
 from tests.api_client import ApiClient
-from tests.candidates import AUDIO_QUESTION, consented_candidate
+from tests.candidates import consented_candidate
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, wer
+
+QUESTION = [
+    {
+        "prompt": "Tell us about yourself.",
+        "kind": "audio",
+        "think_seconds": 0,
+        "answer_seconds": 60,
+        "rubric": [
+            {"name": "Experience", "weight": 1, "strong_answer": "years in customer support"}
+        ],
+    }
+]
 
 
 @pytest.fixture
@@ -29,11 +42,14 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
     )
 
 
-async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, server: str) -> None:
+async def test_live_transcript_reaches_the_watching_recruiter(
+    api: ApiClient, server: str, db: Any
+) -> None:
     await api.sign_up()
-    interview, c = await consented_candidate(api, server, AUDIO_QUESTION)
+    interview, c = await consented_candidate(api, server, QUESTION)
 
     events: list[dict[str, Any]] = []
+    coverage: list[dict[str, Any]] = []
     ready = asyncio.Event()
 
     async def watch() -> None:
@@ -50,6 +66,11 @@ async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, se
                     ready.set()
                 elif line.startswith("data: ") and kind == "transcript":
                     events.append({**json.loads(line[6:]), "received": time.time()})
+                elif line.startswith("data: ") and kind == "coverage":
+                    try:
+                        coverage.append(json.loads(line[6:]))
+                    except ValueError as e:
+                        raise AssertionError(repr(line)) from e
 
     watcher = asyncio.create_task(watch())
     await asyncio.wait_for(ready.wait(), 10)
@@ -75,12 +96,26 @@ async def test_live_transcript_reaches_the_watching_recruiter(api: ApiClient, se
     def ours() -> list[dict[str, Any]]:
         return [e for e in events if e["answer_id"] == attempt["answer_id"]]
 
+    def covered() -> bool:  # "experience", "years", "customer", "support": all said
+        return any(x["criteria"][0]["score"] == 5 for x in coverage)
+
     deadline = time.time() + 30  # the live worker may trail the speech on a busy machine
-    while not any(e["ended"] or wer(SPEECH_TEXT, seen(e)) <= 0.35 for e in ours()):
-        assert time.time() < deadline, [(e["committed"], e["partial"]) for e in ours()]
+    while not (any(e["ended"] or wer(SPEECH_TEXT, seen(e)) <= 0.35 for e in ours()) and covered()):
+        assert time.time() < deadline, ([(e["committed"], e["partial"]) for e in ours()], coverage)
+        if watcher.done():
+            watcher.result()  # the stream broke: say why
         await asyncio.sleep(0.1)
     watcher.cancel()
     assert {e["question"] for e in ours()} == {0}
+    assert {e["prompt"] for e in ours()} == {"Tell us about yourself."}
+    # Coverage is advisory, labelled, per criterion, and grows with the text.
+    assert all(x["answer_id"] == attempt["answer_id"] for x in coverage)
+    assert all([c["criterion"] for c in x["criteria"]] == ["Experience"] for x in coverage)
+    assert "not an AI judgment" in coverage[-1]["label"]
+    words = [x["words"] for x in coverage]
+    assert words == sorted(words) and len(set(words)) == len(words)
+    runs = await db.fetchval("SELECT count(*) FROM ai_runs WHERE kind = 'live_evaluation'")
+    assert runs == len(coverage)
     assert min(wer(SPEECH_TEXT, seen(e)) for e in ours()) <= 0.35
     first_words = min(e["received"] for e in ours() if e["partial"] or e["committed"])
     assert first_words - started < 6.0  # "Hello" is spoken in the first second

@@ -416,21 +416,32 @@ function liveSection(interview: Interview): HTMLElement | null {
       }
       const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query: { limit: 200 } } });
       for (const c of r.data?.items ?? []) names.set(c.id, c.name);
-      list.replaceChildren(h("p", { class: "muted" }, t("lv.waiting")));
+      list.replaceChildren(h("p", { class: "muted waiting" }, t("lv.waiting")));
       source = new EventSource(`/api/v1/interviews/${interview.id}/live`);
       toggle.textContent = t("lv.stop");
-      source.addEventListener("transcript", (event) => {
-        const u = JSON.parse((event as MessageEvent).data) as { answer_id: string; candidate_id: string; question: number; text: string; partial: string; ended: boolean };
-        let row = rows.get(u.answer_id);
+      // One card per answer: the question, the text (committed, then the partial) and coverage.
+      const card = (answerId: string) => {
+        let row = rows.get(answerId);
         if (!row) {
-          row = h("div", { class: "card live-answer", "data-answer": u.answer_id });
-          rows.set(u.answer_id, row);
-          list.querySelector("p.muted")?.remove();
+          row = h("div", { class: "card live-answer", "data-answer": answerId }, h("p", { class: "muted" }), h("p", { class: "live-text" }), h("div", { class: "live-coverage" }));
+          rows.set(answerId, row);
+          list.querySelector(".waiting")?.remove();
           list.prepend(row);
         }
-        row.replaceChildren(
-          h("p", { class: "muted" }, t("lv.question", { name: names.get(u.candidate_id) ?? "…", n: u.question + 1 }), u.ended ? ` · ${t("lv.ended")}` : ""),
-          h("p", { class: "live-text" }, u.text, " ", h("span", { class: "partial" }, u.partial)),
+        return row;
+      };
+      source.addEventListener("transcript", (event) => {
+        const u = JSON.parse((event as MessageEvent).data) as { answer_id: string; candidate_id: string; question: number; prompt: string; text: string; partial: string; ended: boolean };
+        const [head, text] = card(u.answer_id).children as unknown as HTMLElement[];
+        head!.replaceChildren(t("lv.question", { name: names.get(u.candidate_id) ?? "…", n: u.question + 1 }), u.ended ? ` · ${t("lv.ended")}` : "", h("br"), h("strong", {}, u.prompt));
+        text!.replaceChildren(u.text, " ", h("span", { class: "partial" }, u.partial));
+      });
+      source.addEventListener("coverage", (event) => {
+        const u = JSON.parse((event as MessageEvent).data) as { answer_id: string; label: string; criteria: { criterion: string; score: number }[] };
+        const coverage = card(u.answer_id).querySelector(".live-coverage")!;
+        coverage.replaceChildren(
+          h("p", { class: "muted" }, `${t("lv.coverage")} — ${u.label}`),
+          h("ul", { class: "plain" }, ...u.criteria.map((c) => h("li", {}, `${c.criterion}: `, h("meter", { min: 1, max: 5, value: c.score, "aria-label": c.criterion }), ` ${c.score} / 5`))),
         );
       });
     },
