@@ -285,6 +285,7 @@ class LLMRubricEvaluator:
         (summary, strengths, concerns), tokens_in, tokens_out = await self._ask(
             SUMMARY_TASK, content, summary_schema(), parse
         )
+        label = f"AI summary of the evaluations by {self.model} (advisory)"
         return CandidateSummary(
-            self.method, self.label, summary, strengths, concerns, tokens_in, tokens_out
+            self.method, label, summary, strengths, concerns, tokens_in, tokens_out
         )

@@ -48,9 +48,10 @@ def objects_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def product(
-    database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox, tmp_path: Path
+    database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox, tmp_path: Path, llm_url: str
 ) -> AsyncIterator[str]:
-    """``fairview run`` exactly as ``make run`` starts it, on free loopback ports."""
+    """``fairview run`` exactly as ``make run`` starts it, on free loopback ports, with AI
+    evaluation by the test suite's OpenAI-compatible LLM server."""
     dist = ROOT / "web" / "dist"
     if not (dist / "index.html").exists():
         unavailable("the built web app (run `make web`)", dist)
@@ -69,6 +70,9 @@ async def product(
         "FAIRVIEW_OBJECT_STORE": str(tmp_path / "objects"),
         "FAIRVIEW_STT_MODEL": "tiny.en",
         "FAIRVIEW_MODEL_CACHE_DIR": str(tmp_path / "models"),
+        "FAIRVIEW_LLM_BASE_URL": llm_url,
+        "FAIRVIEW_LLM_MODEL": "smollm2",
+        "FAIRVIEW_LLM_RESPONSE_FORMAT": "json_object",
     }
     env.pop("FAIRVIEW_KAFKA", None)
     (tmp_path / "objects").mkdir()

@@ -98,8 +98,12 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     await expect(live).to_contain_text("Cora Candidate · question 1")
     await expect(live.locator(".live-text")).to_contain_text("customer", timeout=20_000)
     assert await candidate.locator(".remaining").is_visible()  # still recording
-    await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-live.png"))
     video_seconds = await record(candidate, 11)
+    # Live rubric coverage by the LLM (rate-limited) reaches the same card.
+    await expect(live.locator(".live-coverage")).to_contain_text(
+        "Relevance to the question", timeout=60_000
+    )
+    await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-live.png"))
     await candidate.get_by_role("button", name="Next question").click()
 
     # Question 2: audio, with one retake.
@@ -158,4 +162,23 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     await expect(recruiter.locator("section[data-question='2']")).to_contain_text(
         "I love helping people solve problems."
     )
+
+    # The transcript of record, and the AI evaluation (an LLM behind an OpenAI-compatible API)
+    # with evidence quoted from it at its own times; the page renders both and the summary.
+    await expect(first.locator(".evaluation")).to_contain_text(
+        "AI evaluation of the answer's content by smollm2", timeout=120_000
+    )
+    await expect(recruiter.get_by_test_id("summary")).to_contain_text(
+        "Summary across answers", timeout=120_000
+    )
+    transcript, evaluation = await db.fetchrow(
+        "SELECT t.text, e.result FROM transcripts t JOIN evaluations e USING (answer_id)"
+        " JOIN answers a ON a.id = t.answer_id JOIN questions q ON q.id = a.question_id"
+        " WHERE q.position = 0 AND e.method = 'llm'"
+    )
+    assert wer(SPEECH_TEXT, transcript) <= 0.10, transcript
+    evaluation = json.loads(evaluation)
+    assert [c["criterion"] for c in evaluation["criteria"]] == ["Relevance to the question"]
+    for e in evaluation["criteria"][0]["evidence"]:
+        assert e["quote"] in transcript and 0 <= e["start"] < e["end"] <= video_seconds + 0.5
     await recruiter.screenshot(path=str(ARTIFACTS / "recruiter-review.png"), full_page=True)

@@ -125,6 +125,7 @@ class TestWithLLMServer:
 
         summary = review["summary"]
         assert summary["status"] == "ready" and summary["method"] == "llm", summary
+        assert summary["result"]["label"] == "AI summary of the evaluations by smollm2 (advisory)"
         assert isinstance(summary["result"]["summary"], str) and summary["result"]["summary"]
         assert all(isinstance(x, str) for x in summary["result"]["strengths"])
         assert all(isinstance(x, str) for x in summary["result"]["concerns"])
