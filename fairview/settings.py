@@ -50,8 +50,11 @@ class Settings:
     mail_outbox_dir: str = str(ROOT / "var" / "outbox")
     login_attempts_per_15min: int = 10
     # Speech-to-text: "base" (multilingual), "tiny.en" (fast, English) or a model directory;
-    # empty turns transcription off.
+    # empty turns transcription off. With stt_base_url (an OpenAI-compatible transcription
+    # endpoint), stt_model is that endpoint's model name, e.g. "whisper-1".
     stt_model: str = "base"
+    stt_base_url: str = ""
+    stt_api_key: str = ""
     model_cache_dir: str = str(ROOT / "var" / "models")
     # Evaluation by an LLM behind an OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp
     # server). Empty base URL: the transparent local rubric evaluator (not an AI judgment).

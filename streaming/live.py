@@ -28,7 +28,7 @@ import structlog
 from redis.asyncio import Redis
 
 from analysis.evaluation import RubricEvaluator
-from analysis.stt import IncrementalTranscriber, SpeechToText, pcm16_to_float
+from analysis.stt import IncrementalTranscriber, Transcribes, pcm16_to_float
 from storage.db import Database
 from streaming.ai_runs import record_run
 from streaming.bus import AUDIO, EventBus
@@ -74,7 +74,7 @@ class LiveTranscriber:
         db: Database,
         bus: EventBus,
         redis: Redis,
-        stt: SpeechToText,
+        stt: Transcribes,
         engine: RubricEvaluator,
         coverage_interval_s: float,
     ) -> None:

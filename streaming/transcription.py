@@ -20,7 +20,7 @@ import av
 import numpy as np
 import structlog
 
-from analysis.stt import SAMPLE_RATE, SpeechToText
+from analysis.stt import SAMPLE_RATE, Transcribes
 from storage.db import Database
 from storage.objects import ObjectStore
 from storage.outbox import add_event
@@ -44,7 +44,7 @@ def decode_16k(recordings: list[bytes]) -> np.ndarray:
 
 class Transcriber:
     def __init__(
-        self, db: Database, objects: ObjectStore, bus: EventBus, stt: SpeechToText, model_name: str
+        self, db: Database, objects: ObjectStore, bus: EventBus, stt: Transcribes, model_name: str
     ) -> None:
         self.db, self.objects, self.bus, self.stt = db, objects, bus, stt
         self.model_name = model_name
@@ -104,7 +104,7 @@ class Transcriber:
             await record_run(
                 t,
                 "transcription",
-                "faster-whisper",
+                self.stt.provider,
                 self.model_name,
                 input_hash,
                 {

@@ -25,6 +25,7 @@ from tests.services import (
     SmtpHandler,
     free_port,
     llm_server,
+    transcription_server,
     unavailable,
     with_database,
 )
@@ -97,6 +98,13 @@ async def kafka() -> AsyncIterator[str]:
 def llm_url() -> Iterator[str]:
     """An OpenAI-compatible LLM server on 127.0.0.1, shared by the tests that need one."""
     with llm_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def transcription_url() -> Iterator[str]:
+    """An OpenAI-compatible transcription server on 127.0.0.1."""
+    with transcription_server() as url:
         yield url
 
 

