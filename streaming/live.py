@@ -31,7 +31,7 @@ from analysis.evaluation import RubricEvaluator
 from analysis.stt import IncrementalTranscriber, Transcribes, pcm16_to_float
 from storage.db import Database
 from streaming.ai_runs import record_run
-from streaming.bus import AUDIO, EventBus
+from streaming.bus import AUDIO, TRANSCRIPTS, EventBus
 
 log = structlog.get_logger("fairview.live")
 
@@ -143,10 +143,21 @@ class LiveTranscriber:
                         if stream.ended and not stream.pending
                         else []
                     )
-                committed = [s.text for s in update.committed + finished]
+                segments = update.committed + finished
+                committed = [s.text for s in segments]
                 stream.text.extend(committed)
                 if committed or update.partial is not None or stream.ended:
                     await self._publish(stream, committed, update.partial)
+                if segments:  # for other consumers: committed segments with word timestamps
+                    await self.bus.publish(
+                        TRANSCRIPTS,
+                        stream.answer_id,
+                        {
+                            "answer_id": stream.answer_id,
+                            "kind": "committed",
+                            "segments": [s.as_json() for s in segments],
+                        },
+                    )
                 if live:
                     self._maybe_cover(stream)
         except Exception:

@@ -15,6 +15,7 @@ import pytest
 
 from fairview.settings import Settings
 from ingest.client import publish, wait_until_ended
+from streaming.bus import TRANSCRIPTS, KafkaBus
 from tests.api_client import ApiClient
 from tests.candidates import consented_candidate
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, wer
@@ -42,8 +43,27 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
     )
 
 
+async def committed_on_the_bus(kafka: str, answer_id: str, words: int) -> str:
+    """The live text as other consumers see it: committed segments on the `transcripts` topic."""
+    bus = KafkaBus(kafka, session_timeout_ms=2000)
+    await bus.start()
+    texts: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            async for message in bus.consume([TRANSCRIPTS], group="test-reader"):
+                v = message.value
+                if v["answer_id"] == answer_id and v["kind"] == "committed":
+                    assert all(w["end"] >= w["start"] for s in v["segments"] for w in s["words"])
+                    texts += [s["text"] for s in v["segments"]]
+                    if len(" ".join(texts).split()) >= words:
+                        return " ".join(texts)
+    finally:
+        await bus.stop()
+    raise AssertionError(texts)
+
+
 async def test_live_transcript_reaches_the_watching_recruiter(
-    api: ApiClient, server: str, db: Any
+    api: ApiClient, server: str, db: Any, kafka: str
 ) -> None:
     await api.sign_up()
     interview, c = await consented_candidate(api, server, QUESTION)
@@ -116,6 +136,8 @@ async def test_live_transcript_reaches_the_watching_recruiter(
     assert words == sorted(words) and len(set(words)) == len(words)
     runs = await db.fetchval("SELECT count(*) FROM ai_runs WHERE kind = 'live_evaluation'")
     assert runs == len(coverage)
+    on_bus = await committed_on_the_bus(kafka, attempt["answer_id"], len(SPEECH_TEXT.split()) - 3)
+    assert wer(SPEECH_TEXT, on_bus) <= 0.35, on_bus
     assert min(wer(SPEECH_TEXT, seen(e)) for e in ours()) <= 0.35
     first_words = min(e["received"] for e in ours() if e["partial"] or e["committed"])
     assert first_words - started < 6.0  # "Hello" is spoken in the first second
