@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import structlog
@@ -30,6 +30,8 @@ from streaming.bus import EVENTS, EventBus
 log = structlog.get_logger("fairview.evaluation")
 
 ANSWER_TRIGGERS = {"answer.recorded", "transcript.ready"}
+Table = Literal["evaluations", "candidate_summaries"]
+KINDS: dict[str, str] = {"evaluations": "evaluation", "candidate_summaries": "summary"}  # ai_runs
 
 
 def digest(value: Any) -> str:
@@ -53,13 +55,72 @@ class Evaluator:
         async with self.db.platform() as conn:
             return await transcripts_repository.organization_of_answer(conn, answer_id)
 
-    async def _audit(self, t: Tenant, kind: str, input_hash: str, **run: Any) -> None:
+    async def _attempt(
+        self, org: UUID, table: Table, key: UUID, input_hash: str, call: Any
+    ) -> tuple[Any, int] | None:
+        """Run the engine (outside any transaction): its outcome and latency. If it fails, its
+        own retries spent, the failure is stored with its reason and audited: None."""
+        started = time.perf_counter()
+        try:
+            outcome = await call()
+        except Exception as e:
+            latency_ms = int((time.perf_counter() - started) * 1000)
+            kind = KINDS[table]
+            log.warning(f"{kind}_failed", key=str(key), error=str(e))
+            async with self.db.tenant(org) as t:
+                await repo.save(t, table, key, "failed", reason=f"The {kind} failed: {e}")
+                await self._audit(t, table, key, input_hash, {}, latency_ms, error=str(e)[:2000])
+            return None
+        return outcome, max(1, int((time.perf_counter() - started) * 1000))
+
+    async def _store(
+        self, t: Tenant, table: Table, key: UUID, input_hash: str, outcome: Any, latency_ms: int
+    ) -> None:
+        """Store a ready evaluation or summary, with its audit record."""
+        result = outcome.as_json()
+        await repo.save(
+            t,
+            table,
+            key,
+            "ready",
+            method=outcome.method,
+            provider=self.engine.provider,
+            model=self.engine.model,
+            prompt_version=self.engine.prompt_version,
+            input_hash=input_hash,
+            result=result,
+        )
+        await self._audit(
+            t,
+            table,
+            key,
+            input_hash,
+            result,
+            latency_ms,
+            tokens_in=outcome.tokens_in,
+            tokens_out=outcome.tokens_out,
+        )
+
+    async def _audit(
+        self,
+        t: Tenant,
+        table: Table,
+        key: UUID,
+        input_hash: str,
+        output: dict[str, Any],
+        latency_ms: int,
+        **run: Any,
+    ) -> None:
         await record_run(
             t,
-            kind,
+            KINDS[table],
             self.engine.provider,
             self.engine.model,
             input_hash,
+            output,
+            latency_ms,
+            answer_id=key if table == "evaluations" else None,
+            candidate_id=key if table == "candidate_summaries" else None,
             prompt_version=self.engine.prompt_version,
             **run,
         )
@@ -83,54 +144,20 @@ class Evaluator:
             if a["evaluated_hash"] == input_hash:
                 return "duplicate"
         text, segments = source
-        started = time.perf_counter()
-        try:
-            evaluation = await self.engine.evaluate(a["prompt"], a["rubric"], text, segments)
-        except Exception as e:  # the engine's own retries are spent: say so, keep the audit
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            log.warning("evaluation_failed", answer_id=str(answer_id), error=str(e))
-            async with self.db.tenant(org) as t:
-                await repo.save(
-                    t, "evaluations", answer_id, "failed", reason=f"The evaluation failed: {e}"
-                )
-                await self._audit(
-                    t,
-                    "evaluation",
-                    input_hash,
-                    output={},
-                    latency_ms=latency_ms,
-                    answer_id=answer_id,
-                    error=str(e)[:2000],
-                )
+        attempt = await self._attempt(
+            org,
+            "evaluations",
+            answer_id,
+            input_hash,
+            lambda: self.engine.evaluate(a["prompt"], a["rubric"], text, segments),
+        )
+        if attempt is None:
             return "failed"
-        latency_ms = max(1, int((time.perf_counter() - started) * 1000))
-        result = evaluation.as_json()
         async with self.db.tenant(org) as t:
             current = await repo.answer_for_evaluation(t, answer_id)
             if current is None or _input(current) != source:
                 return "superseded"  # the input changed meanwhile; its own event re-evaluates
-            await repo.save(
-                t,
-                "evaluations",
-                answer_id,
-                "ready",
-                method=evaluation.method,
-                provider=self.engine.provider,
-                model=self.engine.model,
-                prompt_version=self.engine.prompt_version,
-                input_hash=input_hash,
-                result=result,
-            )
-            await self._audit(
-                t,
-                "evaluation",
-                input_hash,
-                output=result,
-                latency_ms=latency_ms,
-                answer_id=answer_id,
-                tokens_in=evaluation.tokens_in,
-                tokens_out=evaluation.tokens_out,
-            )
+            await self._store(t, "evaluations", answer_id, input_hash, *attempt)
             await add_event(t.conn, org, "evaluation.ready", {"answer_id": str(answer_id)})
             candidate_id: UUID = current["candidate_id"]
         await self.summarize(org, candidate_id)
@@ -155,54 +182,17 @@ class Evaluator:
         input_hash = digest([self.engine.model, [(e.question, e.result) for e in evaluated]])
         if state["summary_hash"] == input_hash:
             return "duplicate"
-        started = time.perf_counter()
-        try:
-            summary = await self.engine.summarize(evaluated)
-        except Exception as e:
-            log.warning("summary_failed", candidate_id=str(candidate_id), error=str(e))
-            async with self.db.tenant(org) as t:
-                await repo.save(
-                    t,
-                    "candidate_summaries",
-                    candidate_id,
-                    "failed",
-                    reason=f"The summary failed: {e}",
-                )
-                await self._audit(
-                    t,
-                    "summary",
-                    input_hash,
-                    output={},
-                    latency_ms=int((time.perf_counter() - started) * 1000),
-                    candidate_id=candidate_id,
-                    error=str(e)[:2000],
-                )
+        attempt = await self._attempt(
+            org,
+            "candidate_summaries",
+            candidate_id,
+            input_hash,
+            lambda: self.engine.summarize(evaluated),
+        )
+        if attempt is None:
             return "failed"
-        latency_ms = max(1, int((time.perf_counter() - started) * 1000))
-        result = summary.as_json()
         async with self.db.tenant(org) as t:
-            await repo.save(
-                t,
-                "candidate_summaries",
-                candidate_id,
-                "ready",
-                method=summary.method,
-                provider=self.engine.provider,
-                model=self.engine.model,
-                prompt_version=self.engine.prompt_version,
-                input_hash=input_hash,
-                result=result,
-            )
-            await self._audit(
-                t,
-                "summary",
-                input_hash,
-                output=result,
-                latency_ms=latency_ms,
-                candidate_id=candidate_id,
-                tokens_in=summary.tokens_in,
-                tokens_out=summary.tokens_out,
-            )
+            await self._store(t, "candidate_summaries", candidate_id, input_hash, *attempt)
         return "ready"
 
     async def on_event(self, event: dict[str, Any]) -> str | None:
