@@ -113,8 +113,8 @@ class KafkaBus:
             key_deserializer=lambda k: k.decode() if k is not None else "",
             value_deserializer=json.loads,
         )
-        await consumer.start()
-        try:
+        try:  # stop() also when cancelled while still joining the group
+            await consumer.start()
             async for record in consumer:
                 yield Message(
                     record.topic, record.key, record.value, record.partition, record.offset
