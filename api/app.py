@@ -21,6 +21,7 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from api.admin.routes import AdminController
+from api.billing.routes import BillingController, stripe_webhook
 from api.errors import EXCEPTION_HANDLERS, NotFound
 from api.identity.auth import CookieCSRFMiddleware
 from api.identity.routes import (
@@ -67,6 +68,8 @@ def api_router() -> Router:
             PublicInterviewController,
             ReviewController,
             LiveController,
+            BillingController,
+            stripe_webhook,
         ],
     )
 
@@ -108,7 +111,8 @@ def create_app(
         header_name=CSRF_HEADER,
         cookie_secure=config.secure_cookies,
         cookie_samesite="lax",
-        exclude=["/healthz", "/readyz", "/metrics"],
+        # Stripe's webhook carries no cookies; its signature is checked instead.
+        exclude=["/healthz", "/readyz", "/metrics", f"{API_PREFIX}/billing/stripe/webhook"],
     )
     return Litestar(
         route_handlers=[

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
+from api.billing.plans import load as load_plans
+from api.billing.service import Billing
 from storage.db import Database
 from storage.objects import ObjectStore
 from streaming.bus import EventBus
@@ -24,6 +26,7 @@ class Services:
     secret_key: str
     ingest_url: str = ""  # where candidates stream (WHIP); the public URL when empty
     login_attempts_per_15min: int = 10
+    billing: Billing = field(default_factory=lambda: Billing(enabled=False, plans=load_plans()))
 
     def __post_init__(self) -> None:
         self.ingest_url = self.ingest_url or self.public_url

@@ -62,6 +62,12 @@ class Invalid(FairviewError):
     status_code, code = 422, "invalid"
 
 
+class PaymentRequired(FairviewError):
+    """The plan's limit would be exceeded; the detail names the limit and how to upgrade."""
+
+    status_code, code = 402, "plan_limit_reached"
+
+
 class RateLimited(FairviewError):
     status_code, code = 429, "rate_limited"
 
@@ -69,6 +75,7 @@ class RateLimited(FairviewError):
 _HTTP_CODES = {
     400: "bad_request",
     401: "not_authenticated",
+    402: "plan_limit_reached",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",

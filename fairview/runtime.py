@@ -23,6 +23,8 @@ from analysis.models import resolve as resolve_model
 from analysis.remote_stt import RemoteSpeechToText
 from analysis.stt import SpeechToText, Transcribes
 from api.app import AppConfig, create_app
+from api.billing.plans import load as load_plans
+from api.billing.service import Billing
 from api.context import Services
 from api.notification.mailer import SmtpConfig, run_mailer
 from fairview.settings import Settings
@@ -35,6 +37,7 @@ from streaming.broker import EmbeddedBroker
 from streaming.bus import AUDIO, EVENTS, TRANSCRIPTS, KafkaBus
 from streaming.evaluation import Evaluator
 from streaming.live import LiveTranscriber
+from streaming.metering import Metering
 from streaming.outbox import run_relay
 from streaming.transcription import Transcriber
 
@@ -83,6 +86,13 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                 public_url=settings.public_url,
                 secret_key=settings.secret_key,
                 ingest_url=settings.ingest_url,
+                billing=Billing(
+                    enabled=settings.billing == "on",
+                    plans=load_plans(settings.plans_file or None),
+                    stripe_secret_key=settings.stripe_secret_key,
+                    stripe_webhook_secret=settings.stripe_webhook_secret,
+                    stripe_api_base=settings.stripe_api_base,
+                ),
                 login_attempts_per_15min=settings.login_attempts_per_15min,
             )
         finally:
@@ -135,6 +145,7 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
     return [
         *loops,
         Evaluator(svc.db, svc.bus, engine).run,
+        Metering(svc.db, svc.bus).run,
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

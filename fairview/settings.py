@@ -67,6 +67,13 @@ class Settings:
     # server) or "json_object" with a schema (llama-cpp-python's server and older servers).
     llm_response_format: str = "json_schema"
     llm_live_interval_s: int = 20  # at most one live rubric-coverage call per answer this often
+    # Billing: "off" (self-hosted: no limits, no Stripe) or "on" (plans from plans_file, empty:
+    # the built-in api/billing/plans.toml; Stripe when its keys are set).
+    billing: str = "off"
+    plans_file: str = ""
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # empty: Stripe's API; tests point it at recorded responses
     web_dist: str = str(ROOT / "web" / "dist")
     log_json: bool = False
 
@@ -110,6 +117,8 @@ class Settings:
                 raise SettingsError("FAIRVIEW_PUBLIC_URL must be an https:// URL in production")
         if self.llm_base_url and not self.llm_model:
             raise SettingsError("FAIRVIEW_LLM_MODEL must be set with FAIRVIEW_LLM_BASE_URL")
+        if self.billing not in {"off", "on"}:
+            raise SettingsError("FAIRVIEW_BILLING must be off or on")
         if self.llm_response_format not in {"json_schema", "json_object"}:
             raise SettingsError("FAIRVIEW_LLM_RESPONSE_FORMAT must be json_schema or json_object")
 

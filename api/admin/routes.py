@@ -12,11 +12,15 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import pagination
 from api.admin import repository as repo
 from api.admin import schemas as s
+from api.billing import service as billing_service
+from api.billing.routes import billing_out
+from api.billing.schemas import BillingOut, PlanIn
 from api.context import services
 from api.errors import NotFound, error_responses
 from api.identity.auth import provide_operator
 from api.identity.principal import Operator
 from api.identity.schemas import Limit
+from storage.db import Tenant
 
 Req = Request[Any, Any, Any]
 
@@ -96,6 +100,34 @@ class AdminController(Controller):
         self, request: Req, operator: NamedDependency[Operator], organization_id: FromPath[UUID]
     ) -> s.AdminOrganization:
         return await self._set_status(request, organization_id, "active", None)
+
+    @get("/organizations/{organization_id:uuid}/billing", responses=error_responses(404))
+    async def organization_billing(
+        self, request: Req, operator: NamedDependency[Operator], organization_id: FromPath[UUID]
+    ) -> BillingOut:
+        """An organization's plan, usage counters against its limits, and invoices."""
+        svc = services(request.app.state)
+        async with svc.db.platform() as conn:
+            if await repo.organization(conn, organization_id) is None:
+                raise NotFound("No such organization.")
+            return await billing_out(Tenant(conn, organization_id), svc.billing)
+
+    @post("/organizations/{organization_id:uuid}/plan", responses=error_responses(404, 422))
+    async def set_plan(
+        self,
+        request: Req,
+        operator: NamedDependency[Operator],
+        organization_id: FromPath[UUID],
+        data: JSONBody[PlanIn],
+    ) -> BillingOut:
+        """Put an organization on a plan by hand (for example Enterprise, sold by contract)."""
+        svc = services(request.app.state)
+        async with svc.db.platform() as conn:
+            if await repo.organization(conn, organization_id) is None:
+                raise NotFound("No such organization.")
+            t = Tenant(conn, organization_id)
+            await billing_service.set_plan(t, svc.billing, data.plan)
+            return await billing_out(t, svc.billing)
 
     @get("/users")
     async def list_users(

@@ -329,7 +329,9 @@ class TeamController(Controller):
         svc = services(request.app.state)
         inviter = await _inviter_name(svc, p)
         async with svc.db.tenant(p.organization_id) as t:
-            inv = await service.invite(t, p, inviter, data.email, data.role, svc.public_url)
+            inv = await service.invite(
+                t, p, inviter, data.email, data.role, svc.public_url, svc.billing
+            )
         return invitation_out(inv)
 
     @post("/team-invitations/{invitation_id:uuid}/resend", responses=error_responses(401, 403, 404))

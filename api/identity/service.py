@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 import asyncpg
 from email_validator import EmailNotValidError, validate_email
 
+from api.billing import service as billing_service
+from api.billing.service import Billing
 from api.errors import Conflict, Forbidden, Gone, Invalid, NotAuthenticated, NotFound
 from api.identity import repository as repo
 from api.identity import security
@@ -222,7 +224,13 @@ async def remove_member(t: Tenant, p: Principal, user_id: UUID) -> None:
 
 
 async def invite(
-    t: Tenant, p: Principal, inviter_name: str, email: str, role: str, public_url: str
+    t: Tenant,
+    p: Principal,
+    inviter_name: str,
+    email: str,
+    role: str,
+    public_url: str,
+    billing: Billing,
 ) -> dict[str, Any]:
     p.require("team:manage")
     email = normalize_email(email)
@@ -234,6 +242,7 @@ async def invite(
             "This person already has a pending invitation; resend it instead.",
             code="already_invited",
         )
+    await billing_service.require_within(t, billing, "seats")
     token = security.new_token()
     inv = await repo.create_team_invitation(
         t, uuid4(), email, role, security.token_hash(token), p.user_id, now() + INVITE_TTL

@@ -176,8 +176,9 @@ class InterviewController(Controller):
         data: JSONBody[s.StatusChange],
     ) -> s.InterviewOut:
         """draft → active ⇄ closed → archived; only active interviews take candidates."""
-        async with services(request.app.state).db.tenant(p.organization_id) as t:
-            await service.change_status(t, p, interview_id, data.status)
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            await service.change_status(t, p, interview_id, data.status, svc.billing)
         return await interview_out(request, p, interview_id)
 
     @post("/{interview_id:uuid}/duplicate", responses=error_responses(404))
@@ -244,6 +245,7 @@ class InterviewController(Controller):
                 interview_id,
                 msgspec.structs.asdict(data),
                 svc.public_url,
+                billing=svc.billing,
                 send_email=data.send_email,
             )
         return s.CandidateCreated(candidate=candidate_out(row), link=link)
@@ -261,7 +263,14 @@ class InterviewController(Controller):
         svc = services(request.app.state)
         async with svc.db.tenant(p.organization_id) as t:
             created, errors = await service.import_csv(
-                t, p, interview_id, data.csv, data.deadline, svc.public_url, data.send_email
+                t,
+                p,
+                interview_id,
+                data.csv,
+                data.deadline,
+                svc.public_url,
+                data.send_email,
+                svc.billing,
             )
         return s.ImportResult(created=created, errors=[s.ImportRowError(**e) for e in errors])
 

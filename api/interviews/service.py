@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from api.errors import Conflict, Invalid, NotFound
+from api.billing import service as billing_service
+from api.billing.service import Billing
+from api.errors import Conflict, Invalid, NotFound, PaymentRequired
 from api.identity import repository as identity_repo
 from api.identity import security
 from api.identity.principal import Principal
@@ -32,6 +34,10 @@ TRANSITIONS: dict[str, set[str]] = {
     "archived": set(),
 }
 MAX_IMPORT_ROWS = 5000
+
+# What a new candidate may use up: checked when they are invited, so that anyone invited within
+# the plan can always finish.
+CANDIDATE_LIMITS = ("completed_interviews_per_month", "ai_minutes_per_month", "storage_gb")
 
 
 def _question_values(q: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +97,9 @@ async def set_questions(
     await repo.update_interview(t, interview_id, {})
 
 
-async def change_status(t: Tenant, p: Principal, interview_id: UUID, status: str) -> None:
+async def change_status(
+    t: Tenant, p: Principal, interview_id: UUID, status: str, billing: Billing
+) -> None:
     p.require("interviews:manage")
     interview = await get(t, interview_id, for_update=True)
     current = interview["status"]
@@ -103,6 +111,8 @@ async def change_status(t: Tenant, p: Principal, interview_id: UUID, status: str
         )
     if status == "active" and not await repo.questions(t, interview_id):
         raise Invalid("Add at least one question before activating.", code="no_questions")
+    if status == "active":
+        await billing_service.require_within(t, billing, "active_interviews")
     changes: dict[str, Any] = {"status": status}
     if status == "archived":
         changes["public_token_hash"] = None
@@ -150,6 +160,7 @@ async def add_candidate(
     values: dict[str, Any],
     public_url: str,
     *,
+    billing: Billing,
     source: str = "invited",
     send_email: bool = True,
 ) -> tuple[dict[str, Any], str]:
@@ -171,6 +182,8 @@ async def add_candidate(
             "This person is already a candidate for this interview; resend their link instead.",
             code="already_invited",
         )
+    for limit in CANDIDATE_LIMITS:
+        await billing_service.require_within(t, billing, limit)
     token = security.new_token()
     row = await repo.create_candidate(
         t,
@@ -227,6 +240,7 @@ async def import_csv(
     deadline: datetime | None,
     public_url: str,
     send_email: bool,
+    billing: Billing,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Create a candidate per row (columns: name, email); each bad row is reported, the good
     rows are created. Runs in one transaction; rows are isolated by savepoints."""
@@ -267,11 +281,12 @@ async def import_csv(
                     interview_id,
                     {"name": row["name"], "email": row["email"], "deadline": deadline},
                     public_url,
+                    billing=billing,
                     source="import",
                     send_email=send_email,
                 )
             created += 1
-        except (Invalid, Conflict) as exc:
+        except (Invalid, Conflict, PaymentRequired) as exc:
             errors.append({"row": number, "email": row["email"], "error": exc.detail})
     return created, errors
 

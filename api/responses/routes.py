@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.context import Services, services
-from api.errors import Conflict, NotAuthenticated, NotFound, error_responses
+from api.errors import Conflict, NotAuthenticated, NotFound, PaymentRequired, error_responses
 from api.identity import security
 from api.identity.service import normalize_email
 from api.interviews import repository as interview_repo
@@ -236,10 +236,16 @@ class PublicInterviewController(Controller):
                         i["id"],
                         {"name": data.name, "email": data.email},
                         svc.public_url,
+                        billing=svc.billing,
                         source="public_link",
                         send_email=True,
                     )
                 return s.Joined(link=link, emailed=True)
+            except PaymentRequired as e:  # the plan's words are for the organization, not them
+                raise Conflict(
+                    "This interview is not taking new candidates right now.",
+                    code="interview_full",
+                ) from e
             except Conflict:
                 existing = await interview_repo.candidate_by_email(
                     t, i["id"], normalize_email(data.email)

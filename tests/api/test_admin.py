@@ -71,3 +71,27 @@ async def test_operator_lists_organizations_users_and_suspends(
             "/api/v1/admin/organizations", headers={"Authorization": "Bearer fvop_forged"}
         )
     ).status_code == 401
+
+
+async def test_operator_sees_usage_and_sets_a_plan_by_hand(
+    api: ApiClient, client_factory: Any, database_url: str
+) -> None:
+    me = await api.sign_up()
+    await api.post("/api/v1/team-invitations", json={"email": "grace@example.com"})
+    ops = client_factory()
+    auth = {"Authorization": f"Bearer {await operator_key(database_url)}"}
+    org = me["organization"]["id"]
+
+    billing = (await ops.get(f"/api/v1/admin/organizations/{org}/billing", headers=auth)).json()
+    assert billing["plan"]["id"] == "free" and billing["status"] == "none"
+    assert {u["limit"]: u["used"] for u in billing["usage"]}["seats"] == 2  # owner + invitation
+
+    r = await ops.post(
+        f"/api/v1/admin/organizations/{org}/plan", headers=auth, json={"plan": "enterprise"}
+    )
+    assert r.status_code == 201
+    assert (r.json()["plan"]["id"], r.json()["status"]) == ("enterprise", "manual")
+    assert all(v is None for v in r.json()["plan"]["limits"].values())
+    r = await ops.post(f"/api/v1/admin/organizations/{org}/plan", headers=auth, json={"plan": "x"})
+    assert r.status_code == 422 and r.json()["error"] == "unknown_plan"
+    assert (await api.get(f"/api/v1/admin/organizations/{org}/billing")).status_code == 401
