@@ -76,6 +76,13 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
     await expect(page.get_by_role("heading", name="Команда")).to_be_visible()
     await page.screenshot(path=str(ARTIFACTS / "team-ru.png"), full_page=True)
 
+    # `make run` is self-hosted: billing is off, usage is shown without limits.
+    await page.get_by_role("link", name="Оплата").click()
+    await expect(page.get_by_text("На этой установке оплата отключена")).to_be_visible()
+    seats = page.locator("li[data-limit='seats']")
+    await expect(seats).to_contain_text("2 из ∞")  # Ada and Grace
+    await page.screenshot(path=str(ARTIFACTS / "billing-off-ru.png"), full_page=True)
+
 
 async def test_api_key_is_shown_once_in_the_browser(product: str, browser: Any) -> None:
     ctx = await browser.new_context(locale="en-US")

@@ -7,6 +7,7 @@ import { apiKeys } from "./pages/apiKeys";
 import { candidateApp, joinPublic } from "./pages/candidate";
 import { interviewDetail, interviewList } from "./pages/interviews";
 import { audit } from "./pages/audit";
+import { billing } from "./pages/billing";
 import { review } from "./pages/review";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
@@ -31,6 +32,7 @@ const routes: Route[] = [
   { path: "/api-keys", render: apiKeys },
   { path: "/settings", render: settings },
   { path: "/audit", render: audit },
+  { path: "/billing", render: billing },
 ];
 
 const root = document.getElementById("app")!;
