@@ -23,8 +23,8 @@ from storage.db import Tenant
 Req = Request[Any, Any, Any]
 
 
-def _plan(p: Plan) -> s.PlanOut:
-    return s.PlanOut(p.id, p.name, p.price, bool(p.stripe_price), p.limits)
+def _plan(p: Plan, default: str) -> s.PlanOut:
+    return s.PlanOut(p.id, p.name, p.price, bool(p.stripe_price), p.id == default, p.limits)
 
 
 async def billing_out(t: Tenant, billing: service.Billing) -> s.BillingOut:
@@ -35,7 +35,7 @@ async def billing_out(t: Tenant, billing: service.Billing) -> s.BillingOut:
     since = (sub or {}).get("past_due_since")
     return s.BillingOut(
         enabled=billing.enabled,
-        plan=_plan(plan),
+        plan=_plan(plan, billing.plans.default),
         status=(sub or {}).get("status") or "none",
         current_period_end=(sub or {}).get("current_period_end"),
         cancel_at_period_end=bool((sub or {}).get("cancel_at_period_end")),
@@ -44,7 +44,7 @@ async def billing_out(t: Tenant, billing: service.Billing) -> s.BillingOut:
             s.UsageOut(name, used[name], plan.limits[name] if billing.enabled else None)
             for name in LIMITS
         ],
-        plans=[_plan(x) for x in billing.plans.plans.values()],
+        plans=[_plan(x, billing.plans.default) for x in billing.plans.plans.values()],
         invoices=[s.InvoiceOut(**i) for i in invoices],
     )
 

@@ -10,6 +10,7 @@ class PlanOut(msgspec.Struct):
     name: str
     price: str
     for_sale: bool  # can be bought with Stripe Checkout
+    default: bool  # the plan of organizations without a paid subscription
     limits: dict[str, int | None]  # None: unlimited
 
 

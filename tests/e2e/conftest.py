@@ -47,8 +47,19 @@ def objects_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def product_env() -> dict[str, str]:
+    """Extra FAIRVIEW_* settings for the product under test (a test module may override)."""
+    return {}
+
+
+@pytest.fixture
 async def product(
-    database_url: str, smtp_server: tuple[int, Inbox], inbox: Inbox, tmp_path: Path, llm_url: str
+    database_url: str,
+    smtp_server: tuple[int, Inbox],
+    inbox: Inbox,
+    tmp_path: Path,
+    llm_url: str,
+    product_env: dict[str, str],
 ) -> AsyncIterator[str]:
     """``fairview run`` exactly as ``make run`` starts it, on free loopback ports, with AI
     evaluation by the test suite's OpenAI-compatible LLM server."""
@@ -73,6 +84,7 @@ async def product(
         "FAIRVIEW_LLM_BASE_URL": llm_url,
         "FAIRVIEW_LLM_MODEL": "smollm2",
         "FAIRVIEW_LLM_RESPONSE_FORMAT": "json_object",
+        **product_env,
     }
     env.pop("FAIRVIEW_KAFKA", None)
     (tmp_path / "objects").mkdir()

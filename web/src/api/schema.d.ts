@@ -1569,6 +1569,7 @@ export interface components {
         };
         /** PlanOut */
         PlanOut: {
+            default: boolean;
             for_sale: boolean;
             id: string;
             limits: {

@@ -59,7 +59,11 @@ export async function billing(q: URLSearchParams): Promise<HTMLElement> {
         h("h3", {}, p.name),
         h("p", {}, p.price),
         h("ul", { class: "plain muted" }, ...Object.entries(p.limits).map(([k, v]) => h("li", {}, `${t(`bl.limit.${k}` as MessageKey)}: ${v ?? "∞"}`))),
-        p.id === data.plan.id ? h("p", { class: "tag" }, t("bl.yourPlan")) : p.for_sale ? button(t("bl.choose", { plan: p.name }), { class: "primary", onclick: go("/api/v1/billing/checkout", p.id) }) : h("p", { class: "muted" }, t("bl.contact")),
+        p.id === data.plan.id
+          ? h("p", {}, h("span", { class: "tag" }, t("bl.yourPlan")))
+          : p.for_sale
+            ? button(t("bl.choose", { plan: p.name }), { class: "primary", onclick: go("/api/v1/billing/checkout", p.id) })
+            : h("p", { class: "muted" }, t(p.default ? "bl.backToDefault" : "bl.contact")),
       ),
     ),
   );
