@@ -171,11 +171,11 @@ async def handle_event(db: Database, billing: Billing, event: dict[str, Any]) ->
     so a duplicate is a no-op and a failure leaves it for Stripe to send again."""
     obj = event["data"]["object"]
     async with db.platform() as conn:
+        org = await _organization(conn, obj)
+        if org is None:  # not stored: a later delivery, once the customer is linked, applies
+            return "unknown_organization"
         if not await repo.record_stripe_event(conn, event):
             return "duplicate"
-        org = await _organization(conn, obj)
-        if org is None:
-            return "unknown_organization"
         t = Tenant(conn, org)
         kind = event["type"]
         if kind == "checkout.session.completed":

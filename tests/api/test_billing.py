@@ -386,3 +386,37 @@ class TestBillingOff:
             r = await http.post("/api/v1/billing/stripe/webhook", content=payload, headers=headers)
         assert r.status_code == 409
         assert await db.fetchval("SELECT count(*) FROM stripe_events") == 0
+
+
+async def test_usage_is_metered_once_per_event(
+    api: ApiClient, server: str, db: Any, settings: Settings
+) -> None:
+    """Events are delivered at least once: a redelivered event does not count twice."""
+    from storage.db import Database
+    from streaming.metering import Metering
+
+    await api.sign_up()
+    interview_id = await create_interview(api)
+    assert (await activate(api, interview_id)).status_code == 201
+    link = (await invite(api, interview_id, "ann@x.io")).json()["link"]
+    c = CandidateClient(httpx.AsyncClient(base_url=server), link.rsplit("/", 1)[1])
+    await c.consent(ai=False)
+    q = (await c.session())["questions"][0]
+    assert (await c.post(f"/questions/{q['id']}/text", json={"text": "Yes."})).status_code == 201
+    assert (await c.post("/finish")).status_code == 204
+    await wait_for_usage(api, "completed_interviews_per_month", 1)
+
+    # The same event handled again, as after a redelivery.
+    completed = json.loads(
+        await db.fetchval(
+            "SELECT payload FROM outbox WHERE payload->>'type' = 'interview.completed'"
+        )
+    )
+    database = Database(settings.database_url, settings.database_role)
+    await database.connect()
+    try:
+        assert await Metering(database, bus=None).handle(completed) is False
+    finally:
+        await database.close()
+    usage = {u["limit"]: u["used"] for u in (await api.get("/api/v1/billing")).json()["usage"]}
+    assert usage["completed_interviews_per_month"] == 1
