@@ -172,8 +172,8 @@ async def handle_event(db: Database, billing: Billing, event: dict[str, Any]) ->
     obj = event["data"]["object"]
     async with db.platform() as conn:
         org = await _organization(conn, obj)
-        if org is None:  # not stored: a later delivery, once the customer is linked, applies
-            return "unknown_organization"
+        if org is None:  # not stored, and not 2xx: Stripe sends it again, once linked it applies
+            raise Conflict("No organization has this Stripe customer yet.", code="unknown_customer")
         if not await repo.record_stripe_event(conn, event):
             return "duplicate"
         t = Tenant(conn, org)

@@ -254,6 +254,23 @@ async def test_stripe_webhooks_are_verified_handled_once_and_in_order(
 ) -> None:
     me = await api.sign_up()
     org = me["organization"]["id"]
+    # An invoice before Checkout has linked the customer: refused (Stripe sends it again later).
+    early = event(
+        "evt_early_invoice",
+        "invoice.paid",
+        {
+            "id": "in_0",
+            "customer": "cus_test_1",
+            "status": "paid",
+            "amount_due": 4900,
+            "amount_paid": 4900,
+            "currency": "usd",
+            "created": int(time.time()) - 5,
+        },
+    )
+    r = await send(server, early)
+    assert r.status_code == 409 and r.json()["error"] == "unknown_customer"
+    assert await db.fetchval("SELECT count(*) FROM stripe_events") == 0
     linked = event(
         "evt_checkout",
         "checkout.session.completed",
@@ -323,9 +340,11 @@ async def test_stripe_webhooks_are_verified_handled_once_and_in_order(
         "created": now,
     }
     assert (await send(server, event("evt_invoice", "invoice.paid", invoice))).status_code == 200
+    assert (await send(server, early)).json()["outcome"] == "invoice"  # its redelivery
     invoices = (await api.get("/api/v1/billing")).json()["invoices"]
     assert [(i["number"], i["amount_paid"], i["status"]) for i in invoices] == [
-        ("FV-0001", 4900, "paid")
+        ("FV-0001", 4900, "paid"),
+        (None, 4900, "paid"),
     ]
 
 
