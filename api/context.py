@@ -26,6 +26,7 @@ class Services:
     secret_key: str
     ingest_url: str = ""  # where candidates stream (WHIP); the public URL when empty
     login_attempts_per_15min: int = 10
+    api_requests_per_minute: int = 600  # per organization API key
     billing: Billing = field(default_factory=lambda: Billing(enabled=False, plans=load_plans()))
 
     def __post_init__(self) -> None:

@@ -94,6 +94,7 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                     stripe_api_base=settings.stripe_api_base,
                 ),
                 login_attempts_per_15min=settings.login_attempts_per_15min,
+                api_requests_per_minute=settings.api_requests_per_minute,
             )
         finally:
             await bus.stop()

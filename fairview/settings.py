@@ -49,6 +49,7 @@ class Settings:
     mail_from: str = "Fairview <no-reply@fairview.local>"
     mail_outbox_dir: str = str(ROOT / "var" / "outbox")
     login_attempts_per_15min: int = 10
+    api_requests_per_minute: int = 600  # per organization API key (429 with Retry-After)
     # Speech-to-text: "base" (multilingual), "tiny.en" (fast, English) or a model directory;
     # empty turns transcription off. With stt_base_url (an OpenAI-compatible transcription
     # endpoint), stt_model is that endpoint's model name, e.g. "whisper-1".

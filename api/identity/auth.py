@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from limits import RateLimitItemPerMinute
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
@@ -20,6 +21,7 @@ from api.errors import Forbidden, NotAuthenticated
 from api.identity import repository as repo
 from api.identity import security
 from api.identity.principal import Operator, Principal
+from api.rate_limits import enforce
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -63,6 +65,13 @@ async def _key_principal(svc: Services, token: str) -> Principal:
         raise NotAuthenticated("This API key is not valid.", code="invalid_api_key")
     if status != "active":
         raise Forbidden("This organization is suspended.", code="organization_suspended")
+    await enforce(
+        svc.limiter,
+        RateLimitItemPerMinute(svc.api_requests_per_minute),
+        "api_key",
+        str(key["id"]),
+        f"This API key made more than {svc.api_requests_per_minute} requests in a minute.",
+    )
     return Principal(
         organization_id=key["organization_id"],
         api_key_id=key["id"],

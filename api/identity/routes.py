@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from uuid import UUID
 
@@ -15,13 +14,14 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from api import pagination
 from api.context import Services, services
-from api.errors import NotAuthenticated, RateLimited, error_responses
+from api.errors import NotAuthenticated, error_responses
 from api.identity import repository as repo
 from api.identity import schemas as s
 from api.identity import service
 from api.identity.auth import current_principal, provide_principal
 from api.identity.principal import Principal
 from api.identity.sessions import start_session
+from api.rate_limits import enforce
 
 Req = Request[Any, Any, Any]
 
@@ -116,13 +116,13 @@ async def check_login_rate(svc: Services, request: Req, email: str) -> None:
     per_ip = RateLimitItemPerMinute(svc.login_attempts_per_15min * 5, 15)
     ip = request.client.host if request.client else "unknown"
     for item, key in ((per_email, email.strip().lower()), (per_ip, ip)):
-        if not await svc.limiter.hit(item, "login", key):
-            stats = await svc.limiter.get_window_stats(item, "login", key)
-            retry = max(1, int(stats.reset_time - time.time()))
-            raise RateLimited(
-                "Too many log-in attempts. Wait a few minutes and try again.",
-                headers={"Retry-After": str(retry)},
-            )
+        await enforce(
+            svc.limiter,
+            item,
+            "login",
+            key,
+            "Too many log-in attempts. Wait a few minutes and try again.",
+        )
 
 
 class AuthController(Controller):

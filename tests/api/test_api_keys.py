@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from fairview.settings import Settings
 from tests.api_client import ApiClient
 
 
@@ -57,3 +61,28 @@ async def test_reviewers_cannot_manage_keys(api: ApiClient, db: Any) -> None:
     r = await api.post("/api/v1/api-keys", json={"name": "k"})
     assert (r.status_code, r.json()["error"]) == (403, "permission_denied")
     assert me["role"] == "owner"
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace(settings, api_requests_per_minute=3)
+
+    async def test_each_key_is_rate_limited_with_retry_after(
+        self, api: ApiClient, client_factory: Any
+    ) -> None:
+        await api.sign_up()
+        secrets = [
+            (await api.post("/api/v1/api-keys", json={"name": n})).json()["secret"]
+            for n in ("ats", "hris")
+        ]
+        integration = client_factory()
+        first, second = ({"Authorization": f"Bearer {s}"} for s in secrets)
+        for _ in range(3):
+            assert (await integration.get("/api/v1/interviews", headers=first)).status_code == 200
+        r = await integration.get("/api/v1/interviews", headers=first)
+        assert (r.status_code, r.json()["error"]) == (429, "rate_limited")
+        assert 1 <= int(r.headers["Retry-After"]) <= 60
+        # Limits are per key, and people in the web app are not limited by keys' use.
+        assert (await integration.get("/api/v1/interviews", headers=second)).status_code == 200
+        assert (await api.get("/api/v1/interviews")).status_code == 200
