@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import msgspec
 import msgspec.structs
 import structlog
@@ -123,8 +124,15 @@ def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any
     )
 
 
+def handle_unstorable_text(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Text Postgres cannot store (a NUL character, or bytes that are not UTF-8)."""
+    return _body(400, ErrorBody("invalid_text", "Text must not contain NUL or invalid characters."))
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     FairviewError: handle_fairview_error,
+    asyncpg.UntranslatableCharacterError: handle_unstorable_text,
+    asyncpg.CharacterNotInRepertoireError: handle_unstorable_text,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+from litestar.params import Parameter
 
 from api.errors import Invalid
 
 DEFAULT_LIMIT = 50
+
+# Page size of list endpoints (a query parameter: Litestar enforces Parameter's bounds there).
+Limit = Annotated[int, Parameter(ge=1, le=200, description="Items per page (1-200)")]
 
 
 def encode(value: datetime | int) -> str:

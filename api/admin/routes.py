@@ -19,7 +19,7 @@ from api.context import services
 from api.errors import NotFound, error_responses
 from api.identity.auth import provide_operator
 from api.identity.principal import Operator
-from api.identity.schemas import Limit
+from api.pagination import Limit
 from storage.db import Tenant
 
 Req = Request[Any, Any, Any]

@@ -21,6 +21,7 @@ from api.identity import service
 from api.identity.auth import current_principal, provide_principal
 from api.identity.principal import Principal
 from api.identity.sessions import start_session
+from api.pagination import Limit
 from api.rate_limits import enforce
 
 Req = Request[Any, Any, Any]
@@ -168,9 +169,10 @@ class AuthController(Controller):
     @post("/switch-organization", responses=error_responses(401, 404))
     async def switch_organization(self, request: Req, data: JSONBody[s.SwitchOrganization]) -> s.Me:
         p = await current_principal(request, allow_suspended=True)
+        if p.user_id is None:
+            raise NotAuthenticated("This endpoint is for people, not API keys.")
         svc = services(request.app.state)
         async with svc.db.platform() as conn:
-            assert p.user_id is not None
             await service.choose_membership(conn, p.user_id, data.organization_id)
             user = await repo.user_by_id(conn, p.user_id)
         assert user is not None
@@ -240,7 +242,7 @@ class OrganizationController(Controller):
         self,
         request: Req,
         p: NamedDependency[Principal],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
     ) -> s.AuditPage:
         p.require("audit:read")
@@ -277,7 +279,7 @@ class TeamController(Controller):
         self,
         request: Req,
         p: NamedDependency[Principal],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
     ) -> s.MemberPage:
         p.require("team:read")
@@ -311,7 +313,7 @@ class TeamController(Controller):
         self,
         request: Req,
         p: NamedDependency[Principal],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
     ) -> s.TeamInvitationPage:
         p.require("team:read")
@@ -356,7 +358,7 @@ class TeamController(Controller):
         self,
         request: Req,
         p: NamedDependency[Principal],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
     ) -> s.ApiKeyPage:
         p.require("api_keys:manage")

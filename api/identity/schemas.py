@@ -16,7 +16,6 @@ Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["ada
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=200)]
-Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 
 
 class SignUp(msgspec.Struct):

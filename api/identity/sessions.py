@@ -3,6 +3,7 @@ every log-in so that an id planted before log-in is worthless after it."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -15,13 +16,31 @@ from litestar.middleware.session.server_side import (
 from litestar.types import Message, ScopeSession
 
 _NEW_ID = "fairview.new_session_id"
+_SESSION_ID = re.compile(r"[0-9a-f]{16,128}")
 SESSION_DAYS = 14
 
 
 class _RotatingBackend(ServerSideSessionBackend):
+    def _cookie(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+        """The session cookie, if it can be one of ours (anything else is ignored, never echoed
+        back in a header)."""
+        value = connection.cookies.get(self.config.key)
+        return value if value and _SESSION_ID.fullmatch(value) else None
+
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         new_id: str | None = connection.scope.get(_NEW_ID)  # type: ignore[assignment]
-        return new_id or super().get_session_id(connection)
+        if new_id:
+            return new_id
+        if connection.cookies.get(self.config.key) and not self._cookie(connection):
+            return self.generate_session_id()
+        return super().get_session_id(connection)
+
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        if not self._cookie(connection):
+            return {}
+        return await super().load_from_connection(connection)
 
     async def store_in_message(
         self,
@@ -30,7 +49,7 @@ class _RotatingBackend(ServerSideSessionBackend):
         connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
         # Anonymous visitors get no session (no cookie, no Redis write) until they log in.
-        if scope_session == {} and not connection.cookies.get(self.config.key):
+        if scope_session == {} and not self._cookie(connection):
             return
         await super().store_in_message(scope_session, message, connection)
 

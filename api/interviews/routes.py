@@ -20,6 +20,7 @@ from api.interviews import repository as repo
 from api.interviews import schemas as s
 from api.interviews import service
 from api.interviews.templates import TEMPLATES
+from api.pagination import Limit
 
 Req = Request[Any, Any, Any]
 
@@ -100,7 +101,7 @@ class InterviewController(Controller):
         self,
         request: Req,
         p: NamedDependency[Principal],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
         status: FromQuery[s.Status | None] = None,
     ) -> s.InterviewPage:
@@ -213,7 +214,7 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        limit: FromQuery[s.Limit] = 50,
+        limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
         status: FromQuery[s.CandidateStatus | None] = None,
     ) -> s.CandidatePage:

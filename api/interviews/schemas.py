@@ -14,7 +14,6 @@ CandidateStatus = Literal["invited", "opened", "in_progress", "completed", "expi
 Language = Literal["en", "ru"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
-Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 BrandName = Annotated[str, msgspec.Meta(max_length=200)]
 LogoUrl = Annotated[str, msgspec.Meta(max_length=2000, pattern="^https://")]
 

@@ -1809,6 +1809,7 @@ export interface operations {
     ApiV1AdminOrganizationsListOrganizations: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
                 status?: "active" | "suspended" | null;
@@ -2089,6 +2090,7 @@ export interface operations {
     ApiV1AdminUsersListUsers: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
                 email?: string | null;
@@ -2217,6 +2219,7 @@ export interface operations {
     ApiV1ApiKeysListApiKeys: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
             };
@@ -3477,6 +3480,7 @@ export interface operations {
     ApiV1InterviewsListInterviews: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
                 status?: "draft" | "active" | "closed" | "archived" | null;
@@ -3657,6 +3661,7 @@ export interface operations {
     ApiV1InterviewsInterviewIdCandidatesListCandidates: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
                 status?: "invited" | "opened" | "in_progress" | "completed" | "expired" | "revoked" | null;
@@ -4128,6 +4133,7 @@ export interface operations {
     ApiV1MembersListMembers: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
             };
@@ -4415,6 +4421,7 @@ export interface operations {
     ApiV1OrganizationAuditLogAuditLog: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
             };
@@ -4570,6 +4577,7 @@ export interface operations {
     ApiV1TeamInvitationsListInvitations: {
         parameters: {
             query?: {
+                /** @description Items per page (1-200) */
                 limit?: number;
                 cursor?: string | null;
             };
