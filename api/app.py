@@ -37,6 +37,7 @@ from api.observability import RequestIdMiddleware
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
 from api.system.routes import MetricsController, healthz, readyz
+from api.webhooks.routes import WebhookController
 
 API_PREFIX = "/api/v1"
 OPENAPI_PATH = "/api/docs"  # the schema is at /api/docs/openapi.json
@@ -70,6 +71,7 @@ def api_router() -> Router:
             LiveController,
             BillingController,
             stripe_webhook,
+            WebhookController,
         ],
     )
 

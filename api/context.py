@@ -27,6 +27,7 @@ class Services:
     ingest_url: str = ""  # where candidates stream (WHIP); the public URL when empty
     login_attempts_per_15min: int = 10
     api_requests_per_minute: int = 600  # per organization API key
+    webhooks_allow_private: bool = False  # let webhook URLs reach private addresses (SSRF guard)
     billing: Billing = field(default_factory=lambda: Billing(enabled=False, plans=load_plans()))
 
     def __post_init__(self) -> None:

@@ -27,6 +27,7 @@ from api.billing.plans import load as load_plans
 from api.billing.service import Billing
 from api.context import Services
 from api.notification.mailer import SmtpConfig, run_mailer
+from api.webhooks import delivery as webhooks
 from fairview.settings import Settings
 from ingest import passthrough
 from ingest.routes import WhipController
@@ -95,6 +96,7 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                 ),
                 login_attempts_per_15min=settings.login_attempts_per_15min,
                 api_requests_per_minute=settings.api_requests_per_minute,
+                webhooks_allow_private=settings.webhooks_allow_private,
             )
         finally:
             await bus.stop()
@@ -147,6 +149,8 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         *loops,
         Evaluator(svc.db, svc.bus, engine).run,
         Metering(svc.db, svc.bus).run,
+        lambda: webhooks.run_fan_out(svc.db, svc.bus),
+        lambda: webhooks.run_delivery(svc.db, settings.webhooks_allow_private, settings.public_url),
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),
     ]

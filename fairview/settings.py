@@ -50,6 +50,9 @@ class Settings:
     mail_outbox_dir: str = str(ROOT / "var" / "outbox")
     login_attempts_per_15min: int = 10
     api_requests_per_minute: int = 600  # per organization API key (429 with Retry-After)
+    # Webhook URLs resolving to loopback, private or link-local addresses are refused unless this
+    # is on (endpoints on the operator's own network; the test suite's receiver on 127.0.0.1).
+    webhooks_allow_private: bool = False
     # Speech-to-text: "base" (multilingual), "tiny.en" (fast, English) or a model directory;
     # empty turns transcription off. With stt_base_url (an OpenAI-compatible transcription
     # endpoint), stt_model is that endpoint's model name, e.g. "whisper-1".

@@ -95,6 +95,26 @@ ROLE_NAMES = {
 }
 
 
+TEMPLATES["webhook_disabled"] = {
+    "en": {
+        "subject": "A Fairview webhook endpoint was disabled",
+        "body": "Deliveries to {url} kept failing for more than a day, so Fairview stopped"
+        " sending to it. The failed deliveries are kept: fix the endpoint, enable it again and"
+        " redeliver them from the Webhooks page.",
+        "action": "Open webhooks",
+        "footer": "You get this email as an owner of the organization.",
+    },
+    "ru": {
+        "subject": "Адрес вебхука Fairview отключён",
+        "body": "Доставка на {url} не удавалась больше суток, поэтому Fairview перестал"
+        " отправлять туда события. Неудачные доставки сохранены: исправьте адрес, включите его"
+        " снова и повторите доставку на странице «Вебхуки».",
+        "action": "Открыть вебхуки",
+        "footer": "Вы получили это письмо как владелец организации.",
+    },
+}
+
+
 def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
     texts = TEMPLATES[template].get(locale) or TEMPLATES[template]["en"]
     if "role" in context:

@@ -999,6 +999,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListEndpoints */
+        get: operations["ApiV1WebhooksListEndpoints"];
+        put?: never;
+        /** CreateEndpoint */
+        post: operations["ApiV1WebhooksCreateEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeliver */
+        post: operations["ApiV1WebhooksDeliveriesDeliveryIdRedeliverRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** DeleteEndpoint */
+        delete: operations["ApiV1WebhooksEndpointIdDeleteEndpoint"];
+        options?: never;
+        head?: never;
+        /** ChangeEndpoint */
+        patch: operations["ApiV1WebhooksEndpointIdChangeEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListDeliveries */
+        get: operations["ApiV1WebhooksEndpointIdDeliveriesListDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SendTest */
+        post: operations["ApiV1WebhooksEndpointIdTestSendTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1167,16 +1254,6 @@ export interface components {
         ApiKeyPage: {
             items: components["schemas"]["ApiKeyOut"][];
             next_cursor: string | null;
-        };
-        /** Attempt */
-        Attempt: {
-            /** Format: uuid */
-            answer_id: string;
-            attempt: number;
-            attempts_left: number;
-            time_limit_seconds: number;
-            whip_token: string;
-            whip_url: string;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -1376,6 +1453,61 @@ export interface components {
             /** @enum {string} */
             decision: "advance" | "hold" | "reject";
             note: string;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            items: components["schemas"]["DeliveryOut"][];
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            attempt_log: components["schemas"]["webhooks_schemas_Attempt"][];
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            delivered_at: string | null;
+            event_id: string;
+            event_type: string;
+            /** Format: uuid */
+            id: string;
+            last_error: string | null;
+            last_status_code: number | null;
+            /** Format: date-time */
+            next_attempt_at: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+        };
+        /** EndpointChange */
+        EndpointChange: {
+            description?: string | null;
+            events?: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided")[] | null;
+            /** @enum {null|string} */
+            status?: "active" | "disabled" | null;
+            url?: string | null;
+        };
+        /** EndpointIn */
+        EndpointIn: {
+            /** @default  */
+            description?: string;
+            events: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided")[];
+            url: string;
+        };
+        /** EndpointList */
+        EndpointList: {
+            items: components["schemas"]["EndpointOut"][];
+        };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            disabled_reason: string | null;
+            events: string[];
+            /** Format: uuid */
+            id: string;
+            secret: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            url: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -1746,6 +1878,12 @@ export interface components {
             role_description: string;
             title: string;
         };
+        /** TestSent */
+        TestSent: {
+            /** Format: uuid */
+            delivery_id: string;
+            event_id: string;
+        };
         /** TextAnswer */
         TextAnswer: {
             text: string;
@@ -1796,6 +1934,24 @@ export interface components {
         WhipError: {
             detail: string;
             error: string;
+        };
+        /** Attempt */
+        responses_schemas_Attempt: {
+            /** Format: uuid */
+            answer_id: string;
+            attempt: number;
+            attempts_left: number;
+            time_limit_seconds: number;
+            whip_token: string;
+            whip_url: string;
+        };
+        /** Attempt */
+        webhooks_schemas_Attempt: {
+            /** Format: date-time */
+            at: string;
+            duration_ms: number;
+            error: string | null;
+            status_code: number | null;
         };
     };
     responses: never;
@@ -2975,7 +3131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attempt"];
+                    "application/json": components["schemas"]["responses_schemas_Attempt"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3088,7 +3244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attempt"];
+                    "application/json": components["schemas"]["responses_schemas_Attempt"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -4940,6 +5096,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksListEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointList"];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksCreateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksDeliveriesDeliveryIdRedeliverRedeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksEndpointIdDeleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksEndpointIdChangeEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1WebhooksEndpointIdDeliveriesListDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1WebhooksEndpointIdTestSendTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSent"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
