@@ -121,7 +121,7 @@ class WebhookController(Controller):
         for r in rows:
             log = r.pop("attempt_log")
             log = json.loads(log) if isinstance(log, str) else log
-            items.append(s.DeliveryOut(**r, attempt_log=[s.Attempt(**a) for a in log]))
+            items.append(s.DeliveryOut(**r, attempt_log=[s.DeliveryAttempt(**a) for a in log]))
         return s.DeliveryList(items)
 
     @post("/{endpoint_id:uuid}/test")

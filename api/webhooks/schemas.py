@@ -45,7 +45,7 @@ class EndpointList(msgspec.Struct):
     items: list[EndpointOut]
 
 
-class Attempt(msgspec.Struct):
+class DeliveryAttempt(msgspec.Struct):
     at: datetime
     status_code: int | None
     error: str | None
@@ -63,7 +63,7 @@ class DeliveryOut(msgspec.Struct):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    attempt_log: list[Attempt]
+    attempt_log: list[DeliveryAttempt]
 
 
 class DeliveryList(msgspec.Struct):

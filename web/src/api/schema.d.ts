@@ -1255,6 +1255,16 @@ export interface components {
             items: components["schemas"]["ApiKeyOut"][];
             next_cursor: string | null;
         };
+        /** Attempt */
+        Attempt: {
+            /** Format: uuid */
+            answer_id: string;
+            attempt: number;
+            attempts_left: number;
+            time_limit_seconds: number;
+            whip_token: string;
+            whip_url: string;
+        };
         /** AuditEntry */
         AuditEntry: {
             action: string;
@@ -1454,13 +1464,21 @@ export interface components {
             decision: "advance" | "hold" | "reject";
             note: string;
         };
+        /** DeliveryAttempt */
+        DeliveryAttempt: {
+            /** Format: date-time */
+            at: string;
+            duration_ms: number;
+            error: string | null;
+            status_code: number | null;
+        };
         /** DeliveryList */
         DeliveryList: {
             items: components["schemas"]["DeliveryOut"][];
         };
         /** DeliveryOut */
         DeliveryOut: {
-            attempt_log: components["schemas"]["webhooks_schemas_Attempt"][];
+            attempt_log: components["schemas"]["DeliveryAttempt"][];
             attempts: number;
             /** Format: date-time */
             created_at: string;
@@ -1934,24 +1952,6 @@ export interface components {
         WhipError: {
             detail: string;
             error: string;
-        };
-        /** Attempt */
-        responses_schemas_Attempt: {
-            /** Format: uuid */
-            answer_id: string;
-            attempt: number;
-            attempts_left: number;
-            time_limit_seconds: number;
-            whip_token: string;
-            whip_url: string;
-        };
-        /** Attempt */
-        webhooks_schemas_Attempt: {
-            /** Format: date-time */
-            at: string;
-            duration_ms: number;
-            error: string | null;
-            status_code: number | null;
         };
     };
     responses: never;
@@ -3131,7 +3131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["responses_schemas_Attempt"];
+                    "application/json": components["schemas"]["Attempt"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3244,7 +3244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["responses_schemas_Attempt"];
+                    "application/json": components["schemas"]["Attempt"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
