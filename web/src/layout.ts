@@ -88,6 +88,7 @@ export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
         canManage() ? link("/api-keys", t("nav.apiKeys")) : null,
         link("/settings", t("nav.settings")),
         canManage() ? link("/audit", t("nav.audit")) : null,
+        canManage() ? link("/webhooks", t("nav.webhooks")) : null,
         canManage() ? link("/billing", t("nav.billing")) : null,
       )
     : null;

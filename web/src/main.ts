@@ -8,6 +8,7 @@ import { candidateApp, joinPublic } from "./pages/candidate";
 import { interviewDetail, interviewList } from "./pages/interviews";
 import { audit } from "./pages/audit";
 import { billing } from "./pages/billing";
+import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
@@ -33,6 +34,7 @@ const routes: Route[] = [
   { path: "/settings", render: settings },
   { path: "/audit", render: audit },
   { path: "/billing", render: billing },
+  { path: "/webhooks", render: webhooks },
 ];
 
 const root = document.getElementById("app")!;
