@@ -27,8 +27,8 @@ def _one(r: asyncpg.Record | None) -> Row | None:
 async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
     row = await t.conn.fetchrow(
         "INSERT INTO interviews (id, organization_id, title, role_description, intro, language,"
-        " brand_name, brand_logo_url, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        " brand_name, brand_logo_url, created_by, reminder_hours)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
         values["id"],
         t.organization_id,
         values["title"],
@@ -38,6 +38,7 @@ async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
         values["brand_name"],
         values["brand_logo_url"],
         values["created_by"],
+        values.get("reminder_hours", 24),
     )
     return dict(row)
 
@@ -80,6 +81,7 @@ async def update_interview(t: Tenant, interview_id: UUID, changes: dict[str, Any
         "language",
         "brand_name",
         "brand_logo_url",
+        "reminder_hours",
         "status",
         "public_token_hash",
     }

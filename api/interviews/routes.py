@@ -77,6 +77,7 @@ async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.Int
         status=i["status"],
         brand_name=i["brand_name"],
         brand_logo_url=i["brand_logo_url"],
+        reminder_hours=i["reminder_hours"],
         public_link=i["public_token_hash"] is not None,
         locked=locked,
         questions=[question_out(q) for q in questions],

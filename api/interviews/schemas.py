@@ -48,6 +48,10 @@ class QuestionOut(msgspec.Struct):
     rubric: list[RubricCriterion]
 
 
+# Hours before a candidate's deadline to remind them (0: no reminder); at most two weeks.
+ReminderHours = Annotated[int, msgspec.Meta(ge=0, le=336)]
+
+
 class InterviewIn(msgspec.Struct):
     title: Title
     role_description: LongText = ""
@@ -55,6 +59,7 @@ class InterviewIn(msgspec.Struct):
     language: Language = "en"
     brand_name: BrandName | None = None
     brand_logo_url: LogoUrl | None = None
+    reminder_hours: ReminderHours = 24
     questions: Annotated[list[QuestionIn], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list
     )
@@ -68,6 +73,7 @@ class InterviewUpdate(msgspec.Struct):
     language: Language | msgspec.UnsetType = msgspec.UNSET
     brand_name: str | msgspec.UnsetType | None = msgspec.UNSET
     brand_logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+    reminder_hours: ReminderHours | msgspec.UnsetType = msgspec.UNSET
 
 
 class CandidateCounts(msgspec.Struct):
@@ -88,6 +94,7 @@ class InterviewOut(msgspec.Struct):
     status: Status
     brand_name: str | None
     brand_logo_url: str | None
+    reminder_hours: int  # reminder email this many hours before a candidate's deadline; 0: none
     public_link: bool
     locked: bool  # questions are fixed once a candidate has started
     questions: list[QuestionOut]

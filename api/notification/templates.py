@@ -84,6 +84,25 @@ TEMPLATES["candidate_invitation"] = {
     },
 }
 
+TEMPLATES["candidate_reminder"] = {
+    "en": {
+        "subject": "Reminder: your interview with {organization} ({interview}) closes soon",
+        "body": "Hi {name},\n\nYour one-way interview for {interview} with {organization} is"
+        " open until {deadline}. If you have started, you continue where you left off.",
+        "action": "Continue the interview",
+        "footer": "This link replaces the one in earlier emails. It is personal: please do not"
+        " share it.",
+    },
+    "ru": {
+        "subject": "Напоминание: интервью с {organization} («{interview}») скоро закроется",
+        "body": "Здравствуйте, {name}!\n\nВаше видеоинтервью на позицию «{interview}» с"
+        " {organization} открыто до {deadline}. Если вы уже начали, продолжите с того же места.",
+        "action": "Продолжить интервью",
+        "footer": "Эта ссылка заменяет ссылку из прежних писем. Она персональная: пожалуйста, не"
+        " пересылайте её.",
+    },
+}
+
 ROLE_NAMES = {
     "en": {"owner": "owner", "admin": "admin", "recruiter": "recruiter", "reviewer": "reviewer"},
     "ru": {

@@ -68,7 +68,9 @@ def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-async def two_orgs(api: ApiClient, client_factory: Any, inbox: Inbox) -> dict[str, Any]:
+async def two_orgs(
+    api: ApiClient, client_factory: Any, inbox: Inbox, db: asyncpg.Connection
+) -> dict[str, Any]:
     await api.sign_up(email="ada@a.example", org="A")
     b = client_factory()
     b_me = await b.sign_up(email="bob@b.example", org="B")
@@ -104,7 +106,24 @@ async def two_orgs(api: ApiClient, client_factory: Any, inbox: Inbox) -> dict[st
     cy = CandidateClient(b.http, cand["link"].rsplit("/", 1)[1])
     await cy.consent()
     attempt = await cy.attempt(interview["questions"][0]["id"])
+    # A webhook endpoint (a public address, never called: no event it wants happens here) and
+    # a delivery that already failed (so no worker touches it during the test).
+    endpoint = (
+        await b.post(
+            "/api/v1/webhooks",
+            json={"url": "https://93.184.216.34/hook", "events": ["candidate.decided"]},
+        )
+    ).json()
+    delivery_id = await db.fetchval(
+        "INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, event_id, event_type,"
+        " payload, status) VALUES (gen_random_uuid(), $1, $2, 'evt_b', 'candidate.decided',"
+        " '{}', 'failed') RETURNING id",
+        uuid.UUID(b_me["organization"]["id"]),
+        uuid.UUID(endpoint["id"]),
+    )
     return {
+        "endpoint_id": endpoint["id"],
+        "delivery_id": str(delivery_id),
         "answer_id": attempt["answer_id"],
         "kind": "playback",
         "interview_id": interview["id"],

@@ -1569,6 +1569,8 @@ export interface components {
              */
             language?: "en" | "ru";
             questions?: components["schemas"]["QuestionIn"][];
+            /** @default 24 */
+            reminder_hours?: number;
             /** @default  */
             role_description?: string;
             template?: string | null;
@@ -1589,6 +1591,7 @@ export interface components {
             locked: boolean;
             public_link: boolean;
             questions: components["schemas"]["QuestionOut"][];
+            reminder_hours: number;
             role_description: string;
             /** @enum {string} */
             status: "draft" | "active" | "closed" | "archived";
@@ -1621,6 +1624,7 @@ export interface components {
             brand_name?: string | null;
             intro?: string;
             language?: "en" | "ru";
+            reminder_hours?: number;
             role_description?: string;
             title?: string;
         };

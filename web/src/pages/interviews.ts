@@ -168,6 +168,7 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
       field(t("iv.language"), lang),
       field(t("iv.brandName"), input("brand_name", "text", { value: interview.brand_name ?? "", maxlength: 200, required: false })),
       field(t("iv.brandLogo"), input("brand_logo_url", "url", { value: interview.brand_logo_url ?? "", pattern: "https://.*", required: false })),
+      field(t("iv.reminderHours"), input("reminder_hours", "number", { value: String(interview.reminder_hours), min: 0, max: 336 })),
       h("button", { type: "submit" }, t("iv.saveDetails")),
     ),
   );
@@ -181,6 +182,7 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
           language: v.language as "en" | "ru",
           brand_name: v.brand_name || null,
           brand_logo_url: v.brand_logo_url || null,
+          reminder_hours: Number(v.reminder_hours),
         },
       }),
     (updated) => ((interview = updated!), showOk(msg, t("saved"))),
