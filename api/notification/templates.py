@@ -103,6 +103,42 @@ TEMPLATES["candidate_reminder"] = {
     },
 }
 
+TEMPLATES["candidate_completed"] = {
+    "en": {
+        "subject": "Thank you: your interview for {interview} is complete",
+        "body": "Hi {name},\n\n{organization} has received all your answers for {interview}."
+        " The hiring team reviews them and will contact you about the next steps.\n\nPeople"
+        " make every decision; an automatic transcript or evaluation only helps them read.",
+        "action": "",
+        "footer": "You may ask {organization} for a copy of your recordings or for their deletion.",
+    },
+    "ru": {
+        "subject": "Спасибо: интервью на позицию «{interview}» завершено",
+        "body": "Здравствуйте, {name}!\n\n{organization} получила все ваши ответы на интервью"
+        " «{interview}». Команда их посмотрит и свяжется с вами о следующих шагах.\n\nВсе"
+        " решения принимают люди; автоматическая расшифровка или оценка лишь помогает им.",
+        "action": "",
+        "footer": "Вы можете попросить {organization} прислать копию записей или удалить их.",
+    },
+}
+
+TEMPLATES["candidate_completed_team"] = {
+    "en": {
+        "subject": "{candidate} completed {interview}",
+        "body": "Hi {name},\n\n{candidate} has finished the interview {interview}. Transcripts"
+        " and evaluations appear on the candidate's page as soon as they are ready.",
+        "action": "Review the answers",
+        "footer": "You get this email because you created this interview.",
+    },
+    "ru": {
+        "subject": "{candidate} завершил(а) интервью «{interview}»",
+        "body": "Здравствуйте, {name}!\n\n{candidate} прошёл(а) интервью «{interview}»."
+        " Расшифровки и оценки появятся на странице кандидата, как только будут готовы.",
+        "action": "Посмотреть ответы",
+        "footer": "Вы получили это письмо, потому что создали это интервью.",
+    },
+}
+
 ROLE_NAMES = {
     "en": {"owner": "owner", "admin": "admin", "recruiter": "recruiter", "reviewer": "reviewer"},
     "ru": {
@@ -144,17 +180,22 @@ def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
     body = texts["body"].format(**context)
     action = texts["action"]
     footer = texts["footer"].format(**context)
-    text = f"{body}\n\n{action}: {link}\n\n{footer}\n\n— Fairview\n"
+    call = f"{action}: {link}\n\n" if link else ""  # an email without a link has no button
+    text = f"{body}\n\n{call}{footer}\n\n— Fairview\n"
     paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n"))
-    html = (
-        '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2937;'
-        'max-width:560px;margin:auto;padding:24px">'
-        f"{paragraphs}"
+    button = (
         f'<p><a href="{escape(link, quote=True)}" style="display:inline-block;background:#2f5bea;'
         'color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">'
         f"{escape(action)}</a></p>"
-        f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>'
-        f'<p style="color:#6b7280;font-size:13px">{escape(link)}</p>'
+        if link
+        else ""
+    )
+    plain = f'<p style="color:#6b7280;font-size:13px">{escape(link)}</p>' if link else ""
+    html = (
+        '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2937;'
+        'max-width:560px;margin:auto;padding:24px">'
+        f"{paragraphs}{button}"
+        f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>{plain}'
         "</body></html>"
     )
     return Rendered(subject, text, html)
