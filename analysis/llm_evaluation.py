@@ -202,7 +202,9 @@ class LLMRubricEvaluator:
         self.label = f"AI evaluation of the answer's content by {model} (advisory)"
         self.schema_style = schema_style
 
-    async def _complete(self, system: str, content: str, schema: dict[str, Any]) -> Any:
+    async def _complete(
+        self, system: str, content: str, schema: dict[str, Any], temperature: float
+    ) -> Any:
         response_format: Any = (
             {
                 "type": "json_schema",
@@ -213,7 +215,7 @@ class LLMRubricEvaluator:
         )
         return await self.client.chat.completions.create(
             model=self.model,
-            temperature=0,
+            temperature=temperature,
             max_tokens=MAX_TOKENS,
             messages=[
                 {"role": "system", "content": system},
@@ -226,13 +228,16 @@ class LLMRubricEvaluator:
         """Ask until the reply parses (bounded); returns (parsed, tokens_in, tokens_out)."""
         tokens_in = tokens_out = 0
         problem = ""
-        for _ in range(ATTEMPTS):
-            completion = await self._complete(f"{RULES}\n\n{task}", content, schema)
+        for attempt in range(ATTEMPTS):
+            # Asking again at temperature 0 would give the same reply: warm it a little.
+            temperature = 0.4 * attempt
+            completion = await self._complete(f"{RULES}\n\n{task}", content, schema, temperature)
             if completion.usage is not None:
                 tokens_in += completion.usage.prompt_tokens
                 tokens_out += completion.usage.completion_tokens
             try:
-                reply = json.loads(completion.choices[0].message.content or "")
+                # strict=False: models often put raw newlines inside JSON strings.
+                reply = json.loads(completion.choices[0].message.content or "", strict=False)
                 if not isinstance(reply, dict):
                     raise InvalidReply("not a JSON object")
                 return parse(reply), tokens_in, tokens_out

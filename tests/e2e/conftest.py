@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from fairview.settings import ROOT
+from tests.api_client import PASSWORD
 from tests.services import REDIS_URL, Inbox, free_port, unavailable
 
 CHROMIUM = os.environ.get("FAIRVIEW_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -38,6 +39,25 @@ MEDIA_ARGS = [
     "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+
+async def sign_up(
+    page: Any,
+    product: str,
+    org: str = "Acme Hiring",
+    name: str = "Ada Lovelace",
+    email: str = "ada@example.com",
+) -> None:
+    """Create an account in the browser as a new customer would; ends on the Interviews page."""
+    from playwright.async_api import expect
+
+    await page.goto(f"{product}/signup")
+    await page.get_by_label("Organization name").fill(org)
+    await page.get_by_label("Your name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
 
 
 @pytest.fixture

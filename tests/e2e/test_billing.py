@@ -12,11 +12,9 @@ import pytest
 from playwright.async_api import expect
 
 from tests.api.test_billing import SECRET, event, signed, subscription
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_up
 from tests.services import Inbox
 from tests.stripe_replay import StripeReplay, stripe_replay
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -46,13 +44,7 @@ async def test_owner_upgrades_and_manages_billing(
     product: str, browser: Any, inbox: Inbox, replay: tuple[str, StripeReplay]
 ) -> None:
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await page.goto(f"{product}/signup")
-    await page.get_by_label("Organization name").fill("Acme Hiring")
-    await page.get_by_label("Your name").fill("Ada Lovelace")
-    await page.get_by_label("Email").fill("ada@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
-    await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
+    await sign_up(page, product)
 
     await page.get_by_role("link", name="Billing").click()
     await expect(page.get_by_test_id("plan")).to_contain_text("Your plan: Free")

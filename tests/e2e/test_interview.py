@@ -11,11 +11,9 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_up
 from tests.services import Inbox, body_text
 from tests.speech import SPEECH_TEXT, decode_audio, transcribe, wer
-
-PASSWORD = "a long enough passphrase"
 
 
 async def add_question(
@@ -45,12 +43,7 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     product: str, browser: Any, inbox: Inbox, db: Any, objects_dir: Path
 ) -> None:
     recruiter = await (await browser.new_context(locale="en-US")).new_page()
-    await recruiter.goto(f"{product}/signup")
-    await recruiter.get_by_label("Organization name").fill("Acme Hiring")
-    await recruiter.get_by_label("Your name").fill("Ada Lovelace")
-    await recruiter.get_by_label("Email").fill("ada@example.com")
-    await recruiter.get_by_label("Password").fill(PASSWORD)
-    await recruiter.get_by_role("button", name="Create account").click()
+    await sign_up(recruiter, product)
 
     await expect(recruiter.get_by_role("heading", name="Interviews")).to_be_visible()
     await recruiter.get_by_label("Title").fill("Support lead")

@@ -7,10 +7,9 @@ from typing import Any
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.api_client import PASSWORD
+from tests.e2e.conftest import ARTIFACTS, sign_up
 from tests.services import Inbox, link_in
-
-PASSWORD = "a long enough passphrase"
 
 
 async def test_sign_up_invite_and_log_in_as_the_teammate(
@@ -87,12 +86,7 @@ async def test_sign_up_invite_and_log_in_as_the_teammate(
 async def test_api_key_is_shown_once_in_the_browser(product: str, browser: Any) -> None:
     ctx = await browser.new_context(locale="en-US")
     page = await ctx.new_page()
-    await page.goto(f"{product}/signup")
-    await page.get_by_label("Organization name").fill("Globex")
-    await page.get_by_label("Your name").fill("Hank")
-    await page.get_by_label("Email").fill("hank@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
+    await sign_up(page, product, org="Globex", name="Hank", email="hank@example.com")
     await page.get_by_role("link", name="API keys").click()
     await page.get_by_label("Key name").fill("ATS sync")
     await page.get_by_role("button", name="Create key").click()

@@ -11,10 +11,8 @@ from playwright.async_api import expect
 from standardwebhooks import Webhook
 
 from tests.api.test_webhooks import Receiver
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_up
 from tests.http_server import serve
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -34,13 +32,7 @@ async def test_admin_adds_an_endpoint_and_sends_a_test_event(
 ) -> None:
     url, r = receiver
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await page.goto(f"{product}/signup")
-    await page.get_by_label("Organization name").fill("Acme Hiring")
-    await page.get_by_label("Your name").fill("Ada Lovelace")
-    await page.get_by_label("Email").fill("ada@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
-    await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
+    await sign_up(page, product)
 
     await page.get_by_role("link", name="Webhooks").click()
     await page.get_by_label("Endpoint URL").fill(url)
