@@ -22,6 +22,7 @@ from api.identity.principal import Principal
 from api.webhooks import repository as repo
 from api.webhooks import schemas as s
 from api.webhooks.ssrf import UnsafeUrl, check_url
+from storage.db import Tenant
 
 Req = Request[Any, Any, Any]
 
@@ -36,6 +37,13 @@ async def safe_url(url: str, allow_private: bool) -> str:
     except UnsafeUrl as e:
         raise Invalid(str(e), code="unsafe_url") from e
     return url
+
+
+async def existing_endpoint(t: Tenant, endpoint_id: UUID) -> dict[str, Any]:
+    row = await repo.endpoint(t, endpoint_id)
+    if row is None:
+        raise NotFound("No such webhook endpoint.")
+    return row
 
 
 class WebhookController(Controller):
@@ -90,8 +98,7 @@ class WebhookController(Controller):
         if changes.get("status") == "active":
             changes["disabled_reason"] = None
         async with svc.db.tenant(p.organization_id) as t:
-            if await repo.endpoint(t, endpoint_id) is None:
-                raise NotFound("No such webhook endpoint.")
+            await existing_endpoint(t, endpoint_id)
             if changes:
                 await repo.update_endpoint(t, endpoint_id, changes)
             row = await repo.endpoint(t, endpoint_id)
@@ -114,8 +121,7 @@ class WebhookController(Controller):
         """The latest 50 deliveries, newest first, each with its attempts."""
         p.require("organization:manage")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            if await repo.endpoint(t, endpoint_id) is None:
-                raise NotFound("No such webhook endpoint.")
+            await existing_endpoint(t, endpoint_id)
             rows = await repo.deliveries(t, endpoint_id)
         items = []
         for r in rows:
@@ -137,8 +143,7 @@ class WebhookController(Controller):
             "data": {"message": "A test event from Fairview."},
         }
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            if await repo.endpoint(t, endpoint_id) is None:
-                raise NotFound("No such webhook endpoint.")
+            await existing_endpoint(t, endpoint_id)
             delivery_id = await repo.add_delivery(t, endpoint_id, event_id, "webhook.test", payload)
         return s.TestSent(delivery_id, event_id)
 
