@@ -33,6 +33,7 @@ from api.identity.routes import (
 from api.identity.sessions import session_config
 from api.interviews.routes import CandidateController, InterviewController, list_templates
 from api.live.routes import LiveController
+from api.notification.routes import EmailPreferencesController, NotificationController
 from api.observability import RequestIdMiddleware
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
@@ -72,6 +73,8 @@ def api_router() -> Router:
             BillingController,
             stripe_webhook,
             WebhookController,
+            NotificationController,
+            EmailPreferencesController,
         ],
     )
 
@@ -113,8 +116,15 @@ def create_app(
         header_name=CSRF_HEADER,
         cookie_secure=config.secure_cookies,
         cookie_samesite="lax",
-        # Stripe's webhook carries no cookies; its signature is checked instead.
-        exclude=["/healthz", "/readyz", "/metrics", f"{API_PREFIX}/billing/stripe/webhook"],
+        # Stripe's webhook and mail clients' one-click unsubscribe carry no cookies; a signature
+        # (Stripe's, or the link's) authorises them instead.
+        exclude=[
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            f"{API_PREFIX}/billing/stripe/webhook",
+            f"{API_PREFIX}/email-preferences/unsubscribe",
+        ],
     )
     return Litestar(
         route_handlers=[

@@ -26,6 +26,7 @@ from api.app import AppConfig, create_app
 from api.billing.plans import load as load_plans
 from api.billing.service import Billing
 from api.context import Services
+from api.notification.feed import Feed
 from api.notification.mailer import SmtpConfig, run_mailer
 from api.notification.scheduled import run_scheduler
 from api.webhooks import delivery as webhooks
@@ -151,6 +152,7 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         Evaluator(svc.db, svc.bus, engine).run,
         Metering(svc.db, svc.bus).run,
         lambda: webhooks.run_fan_out(svc.db, svc.bus),
+        lambda: Feed(svc.db, svc.redis, settings.public_url, settings.secret_key).run(svc.bus),
         lambda: run_scheduler(svc.db, settings.redis_url, settings.public_url),
         lambda: webhooks.run_delivery(svc.db, settings.webhooks_allow_private, settings.public_url),
         lambda: run_relay(svc.db, svc.bus),

@@ -6,7 +6,8 @@ Consumes ``answer.recorded`` (written answers), ``transcript.ready`` and ``inter
 events (group ``evaluate``); idempotent by a hash of what was evaluated. The engine runs outside
 any database transaction (an LLM may take a while); the result is stored only if the input is
 still the current one. No AI runs for a candidate who declined it. Every run, failed ones too,
-is audited in ``ai_runs``; ``evaluation.ready`` announces a result.
+is audited in ``ai_runs``; ``evaluation.ready`` announces an answer's result and
+``candidate.evaluated`` a candidate's summary (all answers evaluated).
 """
 
 from __future__ import annotations
@@ -193,6 +194,7 @@ class Evaluator:
             return "failed"
         async with self.db.tenant(org) as t:
             await self._store(t, "candidate_summaries", candidate_id, input_hash, *attempt)
+            await add_event(t.conn, org, "candidate.evaluated", {"candidate_id": str(candidate_id)})
         return "ready"
 
     async def on_event(self, event: dict[str, Any]) -> str | None:

@@ -106,8 +106,19 @@ def token_in(msg: EmailMessage, path: str) -> str:
 
 
 class SmtpHandler:
+    """Accepts every message, except for mailboxes at ``nowhere.example``, which it refuses as
+    a real server refuses an unknown user."""
+
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.endswith("@nowhere.example"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.inbox.add(envelope.original_content or envelope.content)

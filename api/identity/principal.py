@@ -47,6 +47,12 @@ class Principal:
         if not self.can(action):
             raise Forbidden(f"Your role does not allow this ({action}).", code="permission_denied")
 
+    def person(self) -> UUID:
+        """The member calling; an API key is refused (403 ``people_only``)."""
+        if self.user_id is None:
+            raise Forbidden("This is done by people, not API keys.", code="people_only")
+        return self.user_id
+
 
 @dataclass(frozen=True)
 class Operator:

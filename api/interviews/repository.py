@@ -170,8 +170,10 @@ async def create_candidate(t: Tenant, values: dict[str, Any]) -> Row:
 
 _CANDIDATE = (
     "SELECT c.*, (SELECT count(DISTINCT a.question_id) FROM answers a"
-    " WHERE a.candidate_id = c.id AND a.status IN ('recorded', 'submitted')) AS answered"
-    " FROM candidates c"
+    " WHERE a.candidate_id = c.id AND a.status IN ('recorded', 'submitted')) AS answered,"
+    " e.status AS email_status, e.attempts AS email_attempts, e.last_error AS email_error,"
+    " e.sent_at AS email_sent_at"
+    " FROM candidates c LEFT JOIN email_deliveries e ON e.id = c.invitation_email_id"
 )
 
 
@@ -213,7 +215,14 @@ async def list_candidates(
 
 
 async def update_candidate(t: Tenant, candidate_id: UUID, changes: dict[str, Any]) -> None:
-    allowed = {"deadline", "extra_time_factor", "extra_retakes", "token_hash", "status"}
+    allowed = {
+        "deadline",
+        "extra_time_factor",
+        "extra_retakes",
+        "token_hash",
+        "status",
+        "invitation_email_id",
+    }
     if set(changes) - allowed:
         raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
     if not changes:

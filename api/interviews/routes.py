@@ -60,6 +60,14 @@ def candidate_out(c: dict[str, Any]) -> s.CandidateOut:
         started_at=c["started_at"],
         completed_at=c["completed_at"],
         created_at=c["created_at"],
+        invitation_email=s.InvitationEmail(
+            status=c["email_status"],
+            attempts=c["email_attempts"],
+            last_error=c["email_error"],
+            sent_at=c["email_sent_at"],
+        )
+        if c.get("email_status")
+        else None,
     )
 
 

@@ -150,6 +150,15 @@ class CandidateUpdate(msgspec.Struct):
     extra_retakes: Annotated[int, msgspec.Meta(ge=0, le=5)] | msgspec.UnsetType = msgspec.UNSET
 
 
+class InvitationEmail(msgspec.Struct):
+    """The newest invitation (or reminder) email: whether it went out, and why not."""
+
+    status: Literal["pending", "sent", "failed"]  # failed: refused, or every retry spent
+    attempts: int
+    last_error: str | None  # the SMTP server's reply or the connection error
+    sent_at: datetime | None
+
+
 class CandidateOut(msgspec.Struct):
     id: UUID
     interview_id: UUID
@@ -166,6 +175,7 @@ class CandidateOut(msgspec.Struct):
     started_at: datetime | None
     completed_at: datetime | None
     created_at: datetime
+    invitation_email: InvitationEmail | None = None  # None: no email was sent (link shared)
 
 
 class CandidateCreated(msgspec.Struct):

@@ -210,6 +210,7 @@ async def add_candidate(
     link = candidate_link(public_url, token)
     if send_email:
         await _send_invitation(t, interview, row, link)
+        row = await repo.candidate(t, row["id"]) or row  # with its invitation email's state
     await identity_repo.add_outbox_event(
         t,
         "invitation.created",
@@ -237,7 +238,8 @@ async def _send_invitation(
         interview=interview["title"],
         deadline=deadline,
     )
-    await queue_email(t.conn, candidate["email"], "candidate_invitation", mail)
+    email_id = await queue_email(t.conn, candidate["email"], "candidate_invitation", mail)
+    await repo.update_candidate(t, candidate["id"], {"invitation_email_id": email_id})
 
 
 async def import_csv(

@@ -6,10 +6,7 @@ live transcription workers to make partial text (otherwise they decode finished 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +20,7 @@ from api.errors import error_responses
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import service as interviews
+from api.sse import relay
 from streaming.live import live_channel, watch_key
 
 Req = Request[Any, Any, Any]
@@ -46,28 +44,10 @@ class LiveController(Controller):
         async with svc.db.tenant(p.organization_id) as t:
             await interviews.get(t, interview_id)
 
-        async def events() -> AsyncIterator[ServerSentEventMessage]:
-            pubsub = svc.redis.pubsub()
-            await pubsub.subscribe(live_channel(interview_id))
+        async def watching() -> None:
             await svc.redis.set(watch_key(interview_id), "1", ex=WATCH_TTL_S)
-            refreshed = asyncio.get_running_loop().time()
-            try:
-                yield ServerSentEventMessage(event="ready", data=json.dumps({"watching": True}))
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    now = asyncio.get_running_loop().time()
-                    if now - refreshed > WATCH_TTL_S / 3:
-                        await svc.redis.set(watch_key(interview_id), "1", ex=WATCH_TTL_S)
-                        refreshed = now
-                        yield ServerSentEventMessage(comment="keep-alive")
-                    if message is not None:
-                        data = message["data"]
-                        text = data.decode() if isinstance(data, bytes) else str(data)
-                        kind = json.loads(text).get("type", "transcript")
-                        yield ServerSentEventMessage(event=kind, data=text)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.unsubscribe()
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-        return ServerSentEvent(events())
+        greeting = ServerSentEventMessage(event="ready", data=json.dumps({"watching": True}))
+        return ServerSentEvent(
+            relay(svc.redis, live_channel(interview_id), greeting, tick=watching)
+        )

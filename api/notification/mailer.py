@@ -42,6 +42,9 @@ def build_message(cfg: SmtpConfig, row: dict[str, Any]) -> EmailMessage:
     msg["Subject"] = row["subject"]
     msg["Message-ID"] = make_msgid(domain="fairview")
     msg["X-Fairview-Delivery"] = str(row["id"])
+    if row.get("unsubscribe_url"):
+        msg["List-Unsubscribe"] = f"<{row['unsubscribe_url']}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(row["text_body"])
     msg.add_alternative(row["html_body"], subtype="html")
     return msg
@@ -70,9 +73,19 @@ def _write_eml(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def retry_delay(attempts: int) -> float | None:
+def refused_for_good(exc: Exception) -> bool:
+    """The server refused the address itself (a 5xx such as "no such mailbox"): a retry would
+    bounce again. Other failures (connection, 4xx, authentication) are worth retrying."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(r.code >= 500 for r in exc.recipients)
+    return isinstance(exc, aiosmtplib.SMTPRecipientRefused) and exc.code >= 500
+
+
+def retry_delay(attempts: int, exc: Exception) -> float | None:
     """Exponential backoff: 30 s, 1 min, 2 min ... then give up after MAX_ATTEMPTS."""
-    return None if attempts + 1 >= MAX_ATTEMPTS else 30.0 * 2**attempts
+    if refused_for_good(exc) or attempts + 1 >= MAX_ATTEMPTS:
+        return None
+    return 30.0 * 2.0**attempts
 
 
 async def send_due(db: Database, cfg: SmtpConfig, batch: int = 20) -> int:
@@ -82,7 +95,7 @@ async def send_due(db: Database, cfg: SmtpConfig, batch: int = 20) -> int:
             try:
                 await deliver(cfg, build_message(cfg, row))
             except (aiosmtplib.SMTPException, OSError) as exc:
-                delay = retry_delay(row["attempts"])
+                delay = retry_delay(row["attempts"], exc)
                 log.warning("email_failed", delivery=str(row["id"]), error=str(exc), retry_in=delay)
                 await repository.mark_failed_attempt(conn, row["id"], str(exc), delay)
             else:

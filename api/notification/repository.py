@@ -1,26 +1,32 @@
-"""SQL for the email delivery queue (platform-level: a delivery belongs to an address)."""
+"""SQL of the Notification context: the email delivery queue (platform-level: a delivery belongs
+to an address), in-app notifications and members' email preferences (tenant-owned)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from api.notification.templates import Rendered
+from storage.db import Tenant
 
 
 async def queue_email(conn: asyncpg.Connection, to: str, template: str, mail: Rendered) -> UUID:
     email_id = uuid4()
     await conn.execute(
-        "INSERT INTO email_deliveries (id, to_address, template, subject, text_body, html_body)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO email_deliveries"
+        " (id, to_address, template, subject, text_body, html_body, unsubscribe_url)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         email_id,
         to,
         template,
         mail.subject,
         mail.text,
         mail.html,
+        mail.one_click_unsubscribe,
     )
     return email_id
 
@@ -53,4 +59,115 @@ async def mark_failed_attempt(
         email_id,
         error[:2000],
         retry_in_s,
+    )
+
+
+async def audience(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
+    """A candidate, their interview, and who hears about them: the interview's creator while a
+    member, else the organization's owners (so that nothing goes unheard)."""
+    row = await t.conn.fetchrow(
+        "SELECT c.name, c.interview_id, i.title, i.created_by,"
+        " coalesce(i.brand_name, o.name) AS organization"
+        " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
+        " JOIN organizations o ON o.id = c.organization_id"
+        " WHERE c.organization_id = $1 AND c.id = $2",
+        t.organization_id,
+        candidate_id,
+    )
+    if row is None:
+        return None
+    members = await t.conn.fetch(
+        "SELECT u.id, u.email, u.name, u.locale, m.email_opt_out FROM memberships m"
+        " JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND (m.user_id = $2"
+        " OR (m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships"
+        " WHERE organization_id = $1 AND user_id = $2)))",
+        t.organization_id,
+        row["created_by"],
+    )
+    return {**dict(row), "members": [dict(m) for m in members]}
+
+
+_NOTIFICATION = "SELECT id, kind, candidate_id, data, read_at, created_at FROM notifications"
+
+
+async def add_notification(
+    t: Tenant,
+    user_id: UUID,
+    event_id: str,
+    kind: str,
+    candidate_id: UUID,
+    data: dict[str, Any],
+) -> dict[str, Any] | None:
+    """The new notification, or None if this event already made one for this member."""
+    row = await t.conn.fetchrow(
+        "INSERT INTO notifications (id, organization_id, user_id, event_id, kind, candidate_id,"
+        " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, user_id) DO NOTHING"
+        " RETURNING id, kind, candidate_id, data, read_at, created_at",
+        uuid4(),
+        t.organization_id,
+        user_id,
+        event_id,
+        kind,
+        candidate_id,
+        data,
+    )
+    return dict(row) if row else None
+
+
+async def notifications(
+    t: Tenant, user_id: UUID, limit: int, before: datetime | None
+) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        _NOTIFICATION + " WHERE organization_id = $1 AND user_id = $2"
+        " AND ($3::timestamptz IS NULL OR created_at < $3) ORDER BY created_at DESC LIMIT $4",
+        t.organization_id,
+        user_id,
+        before,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def unread_count(t: Tenant, user_id: UUID) -> int:
+    count: int = await t.conn.fetchval(
+        "SELECT count(*) FROM notifications"
+        " WHERE organization_id = $1 AND user_id = $2 AND read_at IS NULL",
+        t.organization_id,
+        user_id,
+    )
+    return count
+
+
+async def mark_read(t: Tenant, user_id: UUID, notification_id: UUID | None) -> bool:
+    """Mark one notification (or, with None, all) read: False if there is no such one."""
+    status = await t.conn.execute(
+        "UPDATE notifications SET read_at = coalesce(read_at, now())"
+        " WHERE organization_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id = $3)"
+        " AND ($3::uuid IS NOT NULL OR read_at IS NULL)",
+        t.organization_id,
+        user_id,
+        notification_id,
+    )
+    return notification_id is None or status != "UPDATE 0"
+
+
+async def member_preferences(t: Tenant, user_id: UUID) -> dict[str, Any] | None:
+    """A member's email, organization name and the team emails they turned off; None if they
+    are not a member."""
+    row = await t.conn.fetchrow(
+        "SELECT u.email, o.name AS organization, m.email_opt_out FROM memberships m"
+        " JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.organization_id"
+        " WHERE m.organization_id = $1 AND m.user_id = $2",
+        t.organization_id,
+        user_id,
+    )
+    return dict(row) if row else None
+
+
+async def set_email_opt_out(t: Tenant, user_id: UUID, kinds: Sequence[str]) -> None:
+    await t.conn.execute(
+        "UPDATE memberships SET email_opt_out = $3 WHERE organization_id = $1 AND user_id = $2",
+        t.organization_id,
+        user_id,
+        sorted(set(kinds)),
     )

@@ -61,7 +61,10 @@ async def send_reminders(db: Database, public_url: str, now: datetime) -> int:
                 organization=c["organization"],
                 deadline=c["deadline"].strftime("%Y-%m-%d %H:%M UTC"),
             )
-            await queue_email(conn, c["email"], "candidate_reminder", mail)
+            email_id = await queue_email(conn, c["email"], "candidate_reminder", mail)
+            await conn.execute(
+                "UPDATE candidates SET invitation_email_id = $2 WHERE id = $1", c["id"], email_id
+            )
         return len(due)
 
 

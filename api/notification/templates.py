@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from api.notification.preferences import Unsubscribe
+
 
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
     html: str
+    one_click_unsubscribe: str | None = None  # the List-Unsubscribe address, for team emails
 
 
 # Each template: subject, greeting paragraph(s), the call to action, and a closing note.
@@ -139,6 +142,29 @@ TEMPLATES["candidate_completed_team"] = {
     },
 }
 
+TEMPLATES["evaluation_ready"] = {
+    "en": {
+        "subject": "Evaluation ready: {candidate} for {interview}",
+        "body": "Hi {name},\n\nEvery answer {candidate} gave for {interview} is transcribed"
+        " and evaluated against its rubric, and the summary across answers is ready. The"
+        " evaluation is advisory: the evidence is quoted from the transcript so that you can check"
+        " it, and the decision is yours.",
+        "action": "Review the evaluation",
+        "footer": "You get this email because you created this interview.",
+    },
+    "ru": {
+        "subject": "Оценка готова: {candidate}, «{interview}»",
+        "body": "Здравствуйте, {name}!\n\nВсе ответы кандидата {candidate} на интервью"
+        " «{interview}» расшифрованы и оценены по критериям, итог по ответам готов. Оценка носит"
+        " рекомендательный характер: доказательства процитированы из расшифровки, чтобы их можно"
+        " было проверить, а решение принимаете вы.",
+        "action": "Посмотреть оценку",
+        "footer": "Вы получили это письмо, потому что создали это интервью.",
+    },
+}
+
+UNSUBSCRIBE = {"en": "Turn these emails off", "ru": "Отписаться от таких писем"}
+
 ROLE_NAMES = {
     "en": {"owner": "owner", "admin": "admin", "recruiter": "recruiter", "reviewer": "reviewer"},
     "ru": {
@@ -170,7 +196,9 @@ TEMPLATES["webhook_disabled"] = {
 }
 
 
-def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
+def render(
+    template: str, locale: str, link: str, unsubscribe: Unsubscribe | None = None, **context: Any
+) -> Rendered:
     texts = TEMPLATES[template].get(locale) or TEMPLATES[template]["en"]
     if "role" in context:
         context["role"] = ROLE_NAMES.get(locale, ROLE_NAMES["en"]).get(
@@ -181,7 +209,10 @@ def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
     action = texts["action"]
     footer = texts["footer"].format(**context)
     call = f"{action}: {link}\n\n" if link else ""  # an email without a link has no button
+    opt_out = UNSUBSCRIBE.get(locale, UNSUBSCRIBE["en"])
     text = f"{body}\n\n{call}{footer}\n\n— Fairview\n"
+    if unsubscribe:
+        text += f"\n{opt_out}: {unsubscribe.page}\n"
     paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n"))
     button = (
         f'<p><a href="{escape(link, quote=True)}" style="display:inline-block;background:#2f5bea;'
@@ -191,6 +222,11 @@ def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
         else ""
     )
     plain = f'<p style="color:#6b7280;font-size:13px">{escape(link)}</p>' if link else ""
+    if unsubscribe:
+        plain += (
+            f'<p style="color:#6b7280;font-size:13px"><a style="color:#6b7280"'
+            f' href="{escape(unsubscribe.page, quote=True)}">{escape(opt_out)}</a></p>'
+        )
     html = (
         '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2937;'
         'max-width:560px;margin:auto;padding:24px">'
@@ -198,4 +234,4 @@ def render(template: str, locale: str, link: str, **context: Any) -> Rendered:
         f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>{plain}'
         "</body></html>"
     )
-    return Rendered(subject, text, html)
+    return Rendered(subject, text, html, unsubscribe.one_click if unsubscribe else None)

@@ -121,14 +121,11 @@ async def answer(t: Tenant, candidate_id: UUID, answer_id: UUID) -> dict[str, An
 
 
 async def completion_context(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
-    """Who to tell that an interview was completed, and what to say."""
+    """What the candidate's confirmation of completion says."""
     row = await t.conn.fetchrow(
-        "SELECT c.name, c.email, i.title, i.language, coalesce(i.brand_name, o.name) AS organization,"
-        " u.email AS creator_email, u.name AS creator_name, u.locale AS creator_locale"
+        "SELECT c.name, c.email, i.title, i.language, coalesce(i.brand_name, o.name) AS organization"
         " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
         " JOIN organizations o ON o.id = c.organization_id"
-        " LEFT JOIN memberships m ON m.user_id = i.created_by AND m.organization_id = c.organization_id"
-        " LEFT JOIN users u ON u.id = m.user_id"
         " WHERE c.organization_id = $1 AND c.id = $2",
         t.organization_id,
         candidate_id,

@@ -180,7 +180,7 @@ class CandidateSessionController(Controller):
     @post("/finish", status_code=204, responses=error_responses(403))
     async def finish(self, request: Req) -> None:
         async with candidate_tx(request) as (t, c):
-            await service.finish(t, c, services(request.app.state).public_url)
+            await service.finish(t, c)
 
 
 def _answer(a: dict[str, Any]) -> s.AnswerState:

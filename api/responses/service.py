@@ -178,7 +178,7 @@ async def get_answer(t: Tenant, c: dict[str, Any], answer_id: UUID) -> dict[str,
     return a
 
 
-async def finish(t: Tenant, c: dict[str, Any], public_url: str) -> None:
+async def finish(t: Tenant, c: dict[str, Any]) -> None:
     _require_consent(c)
     questions, _ = await session_state(t, c)
     missing = [
@@ -196,24 +196,20 @@ async def finish(t: Tenant, c: dict[str, Any], public_url: str) -> None:
         "interview.completed",
         {"candidate_id": str(c["id"]), "interview_id": str(c["interview_id"])},
     )
-    await _completion_emails(t, c["id"], public_url)
+    await _completion_email(t, c["id"])
 
 
-async def _completion_emails(t: Tenant, candidate_id: UUID, public_url: str) -> None:
-    """A confirmation to the candidate, and word to whoever created the interview."""
+async def _completion_email(t: Tenant, candidate_id: UUID) -> None:
+    """A confirmation to the candidate (the team hears through its notifications)."""
     row = await repo.completion_context(t, candidate_id)
     if row is None:
         return
-    context = {"interview": row["title"], "organization": row["organization"]}
-    mail = render("candidate_completed", row["language"], "", name=row["name"], **context)
+    mail = render(
+        "candidate_completed",
+        row["language"],
+        "",
+        name=row["name"],
+        interview=row["title"],
+        organization=row["organization"],
+    )
     await queue_email(t.conn, row["email"], "candidate_completed", mail)
-    if row["creator_email"]:
-        mail = render(
-            "candidate_completed_team",
-            row["creator_locale"],
-            f"{public_url}/candidates/{candidate_id}",
-            name=row["creator_name"],
-            candidate=row["name"],
-            **context,
-        )
-        await queue_email(t.conn, row["creator_email"], "candidate_completed_team", mail)

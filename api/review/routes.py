@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.context import services
-from api.errors import Forbidden, Invalid, NotFound, error_responses
+from api.errors import Invalid, NotFound, error_responses
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import service as interviews
@@ -134,8 +134,7 @@ class ReviewController(Controller):
     ) -> None:
         """Your own 1-5 rating per rubric criterion (kept apart from any automatic score)."""
         p.require("candidates:review")
-        if p.user_id is None:
-            raise Forbidden("Ratings are given by people.", code="people_only")
+        user_id = p.person()
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             criteria = await repo.answer_criteria(t, answer_id)
             if criteria is None:
@@ -147,7 +146,7 @@ class ReviewController(Controller):
                     code="unknown_criterion",
                 )
             for rating in data.ratings:
-                await repo.set_rating(t, answer_id, p.user_id, rating.criterion, rating.score)
+                await repo.set_rating(t, answer_id, user_id, rating.criterion, rating.score)
 
     @post(
         "/candidates/{candidate_id:uuid}/comments", status_code=204, responses=error_responses(400)
@@ -184,7 +183,11 @@ class ReviewController(Controller):
                 t.conn,
                 t.organization_id,
                 "candidate.decided",
-                {"candidate_id": str(candidate_id), "decision": data.decision},
+                {
+                    "candidate_id": str(candidate_id),
+                    "decision": data.decision,
+                    "decided_by": str(p.user_id) if p.user_id else None,  # None: an API key
+                },
             )
 
     @get("/answers/{answer_id:uuid}/{kind:str}", responses=error_responses(416))

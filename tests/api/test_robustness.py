@@ -24,6 +24,9 @@ async def test_people_only_endpoints_refuse_api_keys(api: ApiClient, client_fact
         json={"organization_id": me["organization"]["id"]},
     )
     assert r.status_code == 401
+    for path in ("/api/v1/notifications", "/api/v1/notifications/stream"):
+        r = await client_factory().get(path, headers={"Authorization": f"Bearer {key}"})
+        assert (r.status_code, r.json()["error"]) == (403, "people_only")
 
 
 async def test_text_with_a_nul_character_is_refused(api: ApiClient, db: Any) -> None:

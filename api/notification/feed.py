@@ -1,0 +1,119 @@
+"""Domain events become in-app notifications and team emails (consumer group ``notifications``).
+
+- ``interview.completed``: "candidate completed", with the email of that name;
+- ``candidate.evaluated`` (every answer evaluated and the summary ready): "evaluation ready",
+  with its email;
+- ``candidate.decided``: "decision recorded", when someone other than the one told decided.
+
+The interview's creator hears about its candidates (the owners, once the creator has left). A
+notification is unique per event and member, and its email is queued in the same transaction,
+so a redelivered event changes nothing. Emails honour the member's preferences and carry an
+unsubscribe link. After commit each new notification is published on the member's Redis
+channel, which the bell's event stream relays.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import structlog
+from redis.asyncio import Redis
+
+from api.notification import preferences
+from api.notification import repository as repo
+from api.notification.templates import render
+from storage.db import Database
+from streaming.bus import EVENTS, EventBus
+
+log = structlog.get_logger("fairview.notifications")
+
+KINDS = {
+    "interview.completed": "candidate_completed",
+    "candidate.evaluated": "evaluation_ready",
+    "candidate.decided": "candidate_decided",
+}
+EMAILS: dict[str, tuple[preferences.Kind, str]] = {  # notification kind -> (preference, template)
+    "candidate_completed": ("candidate_completed", "candidate_completed_team"),
+    "evaluation_ready": ("evaluation_ready", "evaluation_ready"),
+}
+
+
+def channel(organization_id: UUID, user_id: UUID) -> str:
+    return f"notifications:{organization_id}:{user_id}"
+
+
+def notification_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "candidate_id": str(row["candidate_id"]) if row["candidate_id"] else None,
+        "data": row["data"],
+        "read_at": row["read_at"].isoformat() if row["read_at"] else None,
+        "created_at": row["created_at"].isoformat(),
+    }
+
+
+class Feed:
+    def __init__(self, db: Database, redis: Redis, public_url: str, secret_key: str) -> None:
+        self.db, self.redis = db, redis
+        self.public_url, self.secret_key = public_url, secret_key
+
+    async def handle(self, event: dict[str, Any]) -> int:
+        """Notify about one event: how many notifications it made (0 when redelivered)."""
+        kind = KINDS.get(event.get("type", ""))
+        if kind is None or "organization_id" not in event:
+            return 0
+        org, data = UUID(event["organization_id"]), event.get("data", {})
+        candidate_id = UUID(data["candidate_id"])
+        made: list[tuple[UUID, dict[str, Any]]] = []
+        async with self.db.tenant(org) as t:
+            who = await repo.audience(t, candidate_id)
+            if who is None:
+                return 0
+            details = {
+                "candidate": who["name"],
+                "interview": who["title"],
+                "interview_id": str(who["interview_id"]),
+            }
+            if kind == "candidate_decided":
+                details["decision"] = data.get("decision")
+            for member in who["members"]:
+                if str(member["id"]) == data.get("decided_by"):
+                    continue  # nobody needs telling what they just did
+                row = await repo.add_notification(
+                    t, member["id"], event["id"], kind, candidate_id, details
+                )
+                if row is None:
+                    continue  # made when this event was first delivered
+                unread = await repo.unread_count(t, member["id"])
+                made.append(
+                    (member["id"], {"notification": notification_json(row), "unread": unread})
+                )
+                if kind in EMAILS and EMAILS[kind][0] not in member["email_opt_out"]:
+                    pref, template = EMAILS[kind]
+                    mail = render(
+                        template,
+                        member["locale"],
+                        f"{self.public_url}/candidates/{candidate_id}",
+                        unsubscribe=preferences.links(
+                            self.public_url, self.secret_key, member["id"], org, pref
+                        ),
+                        name=member["name"],
+                        candidate=who["name"],
+                        interview=who["title"],
+                    )
+                    await repo.queue_email(t.conn, member["email"], template, mail)
+        for user_id, message in made:
+            await self.redis.publish(
+                channel(org, user_id), json.dumps({"type": "notification", **message})
+            )
+        return len(made)
+
+    async def run(self, bus: EventBus) -> None:
+        async for message in bus.consume([EVENTS], group="notifications"):
+            try:
+                await self.handle(message.value)
+            except Exception:
+                log.exception("notification_failed", event_id=message.value.get("id"))
