@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response, Router, get
+from litestar import Controller, Litestar, Request, Response, Router, get
 from litestar.config.csrf import CSRFConfig
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -54,29 +55,38 @@ class AppConfig:
     version: str = "0.1.0"
 
 
+def with_shared_errors(handler: Any) -> Any:
+    """Litestar documents ``responses`` per operation only: give each operation of a controller
+    the error statuses its controller declares for all of them."""
+    if isinstance(handler, type) and issubclass(handler, Controller):
+        shared = getattr(handler, "responses", None) or {}
+        for member in vars(handler).values():
+            if isinstance(member, HTTPRouteHandler):
+                member.responses = {**shared, **(member.responses or {})}
+    return handler
+
+
 def api_router() -> Router:
-    return Router(
-        path=API_PREFIX,
-        route_handlers=[
-            AuthController,
-            OrganizationController,
-            TeamController,
-            InvitationAcceptanceController,
-            AdminController,
-            InterviewController,
-            CandidateController,
-            list_templates,
-            CandidateSessionController,
-            PublicInterviewController,
-            ReviewController,
-            LiveController,
-            BillingController,
-            stripe_webhook,
-            WebhookController,
-            NotificationController,
-            EmailPreferencesController,
-        ],
-    )
+    handlers = [
+        AuthController,
+        OrganizationController,
+        TeamController,
+        InvitationAcceptanceController,
+        AdminController,
+        InterviewController,
+        CandidateController,
+        list_templates,
+        CandidateSessionController,
+        PublicInterviewController,
+        ReviewController,
+        LiveController,
+        BillingController,
+        stripe_webhook,
+        WebhookController,
+        NotificationController,
+        EmailPreferencesController,
+    ]
+    return Router(path=API_PREFIX, route_handlers=[with_shared_errors(h) for h in handlers])
 
 
 def web_handlers(dist: Path | None) -> list[Any]:

@@ -3,6 +3,7 @@
 import { api } from "./api/client";
 import { h } from "./dom";
 import { type Locale, locale, setLocale, t } from "./i18n";
+import { bell } from "./notifications";
 import { navigate } from "./router";
 import { canManage, current, setCurrent } from "./session";
 import { showError, showOk, status } from "./ui";
@@ -115,7 +116,7 @@ export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
       {},
       h("a", { href: me ? "/interviews" : "/login", class: "brand" }, t("appName")),
       nav,
-      h("div", { class: "tools" }, me ? h("span", { class: "muted who" }, me.organization.name) : null, organizationSwitch(), languageSwitch(rerender), logout),
+      h("div", { class: "tools" }, me ? h("span", { class: "muted who" }, me.organization.name) : null, organizationSwitch(), bell(), languageSwitch(rerender), logout),
     ),
     ...banners(),
     h("main", { id: "main" }, content),

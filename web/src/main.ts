@@ -12,6 +12,7 @@ import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
+import { unsubscribe } from "./pages/unsubscribe";
 import { interceptLinks, match, navigate, onNavigate, type Route } from "./router";
 import { current, refresh } from "./session";
 import { page } from "./ui";
@@ -23,6 +24,7 @@ const routes: Route[] = [
   { path: "/reset-password", render: resetPassword, public: true },
   { path: "/verify-email", render: verifyEmail, public: true },
   { path: "/accept-invite", render: acceptInvite, public: true },
+  { path: "/unsubscribe", render: unsubscribe, public: true },
   { path: "/", render: () => (navigate("/interviews", true), h("div")) },
   { path: "/interviews", render: interviewList },
   { path: "/interviews/:id", render: interviewDetail },

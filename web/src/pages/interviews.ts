@@ -273,6 +273,16 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
   return page(interview.title, null, actions, msg, liveSection(interview), candidates, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
 }
 
+// Whether the invitation (or reminder) email went out; an SMTP refusal shows its reason.
+function emailState(c: Schemas["CandidateOut"]): HTMLElement | null {
+  const e = c.invitation_email;
+  if (!e) return null;
+  const error = e.last_error ?? "";
+  if (e.status === "failed") return h("small", { class: "email-state error", role: "note" }, t("iv.emailFailed", { error }));
+  if (e.status === "pending" && e.attempts > 0) return h("small", { class: "email-state warn" }, t("iv.emailRetrying", { error }));
+  return h("small", { class: "email-state muted" }, t(e.status === "sent" ? "iv.emailSent" : "iv.emailQueued"));
+}
+
 async function candidatesSection(interview: Interview, msg: HTMLElement): Promise<HTMLElement> {
   const path = { params: { path: { interview_id: interview.id } } };
   const tbody = h("tbody");
@@ -300,7 +310,7 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
     return h(
       "tr",
       { "data-candidate": c.email },
-      h("td", {}, h("a", { href: `/candidates/${c.id}` }, h("strong", {}, c.name)), h("br"), h("span", { class: "muted" }, c.email)),
+      h("td", {}, h("a", { href: `/candidates/${c.id}` }, h("strong", {}, c.name)), h("br"), h("span", { class: "muted" }, c.email), emailState(c)),
       h("td", {}, h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
       h("td", {}, closed ? `×${c.extra_time_factor} · +${c.extra_retakes}` : h("span", { class: "row" }, factor, retakes)),
       h(

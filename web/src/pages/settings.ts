@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import { field, h } from "../dom";
 import { t } from "../i18n";
 import { canManage, current, refresh } from "../session";
-import { input, page, showOk, status, submitWith } from "../ui";
+import { input, page, showError, showOk, status, submitWith } from "../ui";
 
 export function settings(): HTMLElement {
   const org = current()!.organization;
@@ -35,5 +35,36 @@ export function settings(): HTMLElement {
       showOk(msg, t("saved"));
     },
   );
-  return page(t("settings.title"), null, form, msg);
+  return page(t("settings.title"), null, form, msg, emailPreferences());
+}
+
+// Personal: which team emails this member gets (the bell shows everything either way).
+function emailPreferences(): HTMLElement {
+  const msg = status();
+  const kinds = ["candidate_completed", "evaluation_ready"] as const;
+  const boxes = kinds.map((k) => h("input", { type: "checkbox", name: k }));
+  const form = h(
+    "form",
+    {},
+    h(
+      "fieldset",
+      { disabled: true },
+      h("legend", {}, t("prefs.title")),
+      h("p", { class: "muted" }, t("prefs.lead")),
+      ...kinds.map((k, i) => h("label", { class: "check" }, boxes[i]!, " ", t(`prefs.${k}`))),
+      h("button", { type: "submit" }, t("save")),
+    ),
+  );
+  void api.GET("/api/v1/email-preferences").then(({ data, error }) => {
+    if (error) return showError(msg, error);
+    kinds.forEach((k, i) => (boxes[i]!.checked = data![k] !== false));
+    form.querySelector("fieldset")!.disabled = false;
+  });
+  submitWith(
+    form,
+    msg,
+    () => api.PUT("/api/v1/email-preferences", { body: { candidate_completed: boxes[0]!.checked, evaluation_ready: boxes[1]!.checked } }),
+    () => showOk(msg, t("saved")),
+  );
+  return h("section", { id: "email-preferences" }, form, msg);
 }

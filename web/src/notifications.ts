@@ -1,0 +1,149 @@
+// The bell: the unread count, pushed live over server-sent events, and a panel of recent
+// notifications. One stream per signed-in member and organization, kept across page renders;
+// EventSource reconnects by itself and the stream starts with the current count.
+import { api, type Schemas } from "./api/client";
+import { formatDate, h } from "./dom";
+import { locale, type MessageKey, t } from "./i18n";
+import { navigate } from "./router";
+import { current } from "./session";
+import { showError, status } from "./ui";
+
+type Notification = Schemas["NotificationOut"];
+
+let source: EventSource | null = null;
+let sourceFor = "";
+let unread = 0;
+let onArrival: ((n: Notification) => void) | null = null; // the open panel, if any
+
+function showUnread(): void {
+  const count = document.getElementById("bell-count");
+  const bell = document.getElementById("bell");
+  if (!count || !bell) return;
+  count.textContent = unread > 99 ? "99+" : String(unread);
+  count.hidden = unread === 0;
+  bell.setAttribute("aria-label", t("notif.bell", { n: unread }));
+}
+
+function connect(): void {
+  const me = current();
+  const key = me ? `${me.organization.id}:${me.user.id}` : "";
+  if (key === sourceFor) return;
+  source?.close();
+  source = null;
+  sourceFor = key;
+  unread = 0;
+  if (!me) return;
+  source = new EventSource("/api/v1/notifications/stream");
+  source.addEventListener("unread", (e) => {
+    unread = (JSON.parse((e as MessageEvent<string>).data) as { unread: number }).unread;
+    showUnread();
+  });
+  source.addEventListener("notification", (e) => {
+    const data = JSON.parse((e as MessageEvent<string>).data) as { notification: Notification; unread: number };
+    unread = data.unread;
+    showUnread();
+    onArrival?.(data.notification);
+  });
+}
+
+export function describe(n: Notification): string {
+  const vars = { candidate: n.data.candidate, interview: n.data.interview };
+  if (n.kind === "candidate_decided") {
+    const decision = n.data.decision ? t(`rv.d.${n.data.decision}` as MessageKey) : "";
+    return t("notif.candidate_decided", { ...vars, decision });
+  }
+  return t(`notif.${n.kind}`, vars);
+}
+
+function item(n: Notification, close: () => void): HTMLElement {
+  return h(
+    "li",
+    { class: n.read_at ? "read" : "unread" },
+    h(
+      "a",
+      {
+        href: n.candidate_id ? `/candidates/${n.candidate_id}` : "/interviews",
+        onclick: async (event: Event) => {
+          event.preventDefault();
+          close();
+          if (!n.read_at) await api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: n.id } } });
+          navigate(n.candidate_id ? `/candidates/${n.candidate_id}` : "/interviews");
+        },
+      },
+      describe(n),
+    ),
+    h("time", { class: "muted", datetime: n.created_at }, formatDate(n.created_at, locale())),
+  );
+}
+
+async function panel(close: () => void): Promise<HTMLElement> {
+  const msg = status();
+  const list = h("ul", { class: "notifications" });
+  const empty = h("p", { class: "muted" }, t("notif.none"));
+  const { data, error } = await api.GET("/api/v1/notifications", { params: { query: { limit: 20 } } });
+  if (error) showError(msg, error);
+  const items = data?.items ?? [];
+  list.replaceChildren(...items.map((n) => item(n, close)));
+  empty.hidden = items.length > 0;
+  onArrival = (n) => {
+    list.prepend(item(n, close));
+    empty.hidden = true;
+  };
+  const markAll = h(
+    "button",
+    {
+      type: "button",
+      class: "link",
+      onclick: async () => {
+        const r = await api.POST("/api/v1/notifications/read-all");
+        if (r.error) return showError(msg, r.error);
+        list.querySelectorAll("li.unread").forEach((li) => li.classList.replace("unread", "read"));
+      },
+    },
+    t("notif.markAll"),
+  );
+  return h(
+    "div",
+    { class: "bell-panel", role: "dialog", "aria-label": t("notif.title") },
+    h("div", { class: "row" }, h("strong", {}, t("notif.title")), markAll),
+    list,
+    empty,
+    msg,
+    h("a", { href: "/settings#email-preferences", onclick: () => close() }, t("notif.preferences")),
+  );
+}
+
+/** The bell for the header (null when nobody is signed in). */
+export function bell(): HTMLElement | null {
+  connect();
+  if (!current()) return null;
+  const holder = h("div", { class: "bell-holder" });
+  let open: HTMLElement | null = null;
+  const close = () => {
+    open?.remove();
+    open = null;
+    onArrival = null;
+    button.setAttribute("aria-expanded", "false");
+  };
+  const button = h(
+    "button",
+    {
+      type: "button",
+      id: "bell",
+      class: "bell",
+      "aria-expanded": "false",
+      "aria-haspopup": "dialog",
+      onclick: async () => {
+        if (open) return close();
+        button.setAttribute("aria-expanded", "true");
+        open = await panel(close);
+        holder.append(open);
+      },
+    },
+    h("span", { "aria-hidden": "true" }, "🔔"),
+    h("span", { id: "bell-count", class: "count", hidden: true }),
+  );
+  holder.append(button);
+  queueMicrotask(showUnread); // once the header is in the document
+  return holder;
+}
