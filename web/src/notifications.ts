@@ -113,6 +113,20 @@ async function panel(close: () => void): Promise<HTMLElement> {
   );
 }
 
+function bellIcon(): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
 /** The bell for the header (null when nobody is signed in). */
 export function bell(): HTMLElement | null {
   connect();
@@ -140,7 +154,7 @@ export function bell(): HTMLElement | null {
         holder.append(open);
       },
     },
-    h("span", { "aria-hidden": "true" }, "🔔"),
+    bellIcon(),
     h("span", { id: "bell-count", class: "count", hidden: true }),
   );
   holder.append(button);
