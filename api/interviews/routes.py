@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 import msgspec.structs
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery
 
 from api import pagination
 from api.context import services
 from api.errors import error_responses
+from api.examples import json_body
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import repository as repo
@@ -23,6 +24,10 @@ from api.interviews.templates import TEMPLATES
 from api.pagination import Limit
 
 Req = Request[Any, Any, Any]
+
+
+def _examples(*names: str) -> dict[str, Any]:
+    return {name: s.EXAMPLES[name] for name in names}
 
 
 def _counts(raw: dict[str, int] | None) -> s.CandidateCounts:
@@ -136,7 +141,10 @@ class InterviewController(Controller):
 
     @post("/", responses=error_responses(400, 422))
     async def create(
-        self, request: Req, p: NamedDependency[Principal], data: JSONBody[s.InterviewIn]
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        data: Annotated[s.InterviewIn, json_body(**_examples("create_interview", "from_template"))],
     ) -> s.InterviewOut:
         """Create a draft interview, optionally from a template (`GET /interview-templates`)."""
         values = msgspec.structs.asdict(data)
@@ -158,7 +166,7 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: JSONBody[s.InterviewUpdate],
+        data: Annotated[s.InterviewUpdate, json_body(**_examples("update_interview"))],
     ) -> s.InterviewOut:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.update(t, p, interview_id, _set(data))
@@ -170,7 +178,7 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: JSONBody[list[s.QuestionIn]],
+        data: Annotated[list[s.QuestionIn], json_body(**_examples("replace_questions"))],
     ) -> s.InterviewOut:
         """Replace the questions (in order). Refused once a candidate has started."""
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -183,7 +191,7 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: JSONBody[s.StatusChange],
+        data: Annotated[s.StatusChange, json_body(**_examples("activate"))],
     ) -> s.InterviewOut:
         """draft → active ⇄ closed → archived; only active interviews take candidates."""
         svc = services(request.app.state)
@@ -244,7 +252,9 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: JSONBody[s.CandidateIn],
+        data: Annotated[
+            s.CandidateIn, json_body(**_examples("invite_one", "invite_with_adjustments"))
+        ],
     ) -> s.CandidateCreated:
         """Invite a candidate: emails them a personal link (also returned here, once)."""
         svc = services(request.app.state)
@@ -266,7 +276,7 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: JSONBody[s.CsvImport],
+        data: Annotated[s.CsvImport, json_body(**_examples("invite_many"))],
     ) -> s.ImportResult:
         """Invite many candidates from CSV text with a header row `name,email`; good rows are
         created and each bad row is reported with its line number."""
@@ -305,7 +315,7 @@ class CandidateController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         candidate_id: FromPath[UUID],
-        data: JSONBody[s.CandidateUpdate],
+        data: Annotated[s.CandidateUpdate, json_body(**_examples("adjust_candidate"))],
     ) -> s.CandidateOut:
         """Change the deadline or the accommodations (extra time factor, extra retakes)."""
         async with services(request.app.state).db.tenant(p.organization_id) as t:

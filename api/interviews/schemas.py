@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -203,3 +203,62 @@ class CsvImport(msgspec.Struct):
     csv: Annotated[str, msgspec.Meta(max_length=2_000_000)]
     deadline: datetime | None = None
     send_email: bool = True
+
+
+# Examples of the public API's request bodies (see api/examples.py).
+EXAMPLES: dict[str, Any] = {
+    "create_interview": {
+        "title": "Customer support lead",
+        "role_description": "Lead a team of six support agents for our EU customers.",
+        "intro": "Three questions, about 15 minutes. Take a moment to think before each one.",
+        "language": "en",
+        "reminder_hours": 24,
+        "questions": [
+            {
+                "prompt": "Tell us about a time you turned an angry customer around.",
+                "kind": "video",
+                "think_seconds": 30,
+                "answer_seconds": 120,
+                "retakes": 1,
+                "rubric": [
+                    {
+                        "name": "Empathy",
+                        "weight": 2,
+                        "strong_answer": "Acknowledges the customer's feelings before solving",
+                    },
+                    {
+                        "name": "Outcome",
+                        "weight": 1,
+                        "strong_answer": "A concrete, measurable result",
+                    },
+                ],
+            },
+            {"prompt": "How do you coach a struggling agent?", "kind": "audio"},
+            {"prompt": "Why this role?", "kind": "text", "answer_seconds": 600},
+        ],
+    },
+    "from_template": {"title": "Backend engineer", "template": "software_engineer"},
+    "update_interview": {"title": "Customer support lead (EU)", "reminder_hours": 48},
+    "replace_questions": [
+        {
+            "prompt": "Walk us through how you would handle a service outage.",
+            "kind": "video",
+            "rubric": [
+                {"name": "Structure", "weight": 2, "strong_answer": "Triage, fix, follow up"}
+            ],
+        }
+    ],
+    "activate": {"status": "active"},
+    "invite_one": {"name": "Cora Diaz", "email": "cora.diaz@example.com"},
+    "invite_with_adjustments": {
+        "name": "Dan Ito",
+        "email": "dan.ito@example.com",
+        "extra_time_factor": 1.5,
+        "extra_retakes": 1,
+    },
+    "invite_many": {
+        "csv": "name,email\nErin Moss,erin.moss@example.com\nFinn Wu,finn.wu@example.com\n",
+        "send_email": True,
+    },
+    "adjust_candidate": {"extra_time_factor": 2.0, "extra_retakes": 2},
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, Response, get, post, put
@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.context import services
 from api.errors import Invalid, NotFound, error_responses
+from api.examples import json_body
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import service as interviews
@@ -171,7 +172,10 @@ class ReviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         candidate_id: FromPath[UUID],
-        data: JSONBody[s.DecisionIn],
+        data: Annotated[
+            s.DecisionIn,
+            json_body(advance={"decision": "advance", "note": "Clear, structured answers."}),
+        ],
     ) -> None:
         """Record the hiring team's decision (advance, hold, reject). Every decision is kept;
         the newest is current. Fairview never decides on its own."""

@@ -38,10 +38,12 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, list[Any]]:
 
 
 def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
-    """A minimal valid value for an OpenAPI schema."""
+    """A documented example, else a minimal valid value for an OpenAPI schema."""
+    if schema.get("examples"):
+        return schema["examples"][0]
     if "$ref" in schema:
         return example(components[schema["$ref"].rsplit("/", 1)[1]], components)
-    for key in ("oneOf", "anyOf"):
+    for key in ("oneOf", "anyOf", "allOf"):
         if key in schema:
             options = [s for s in schema[key] if s.get("type") != "null"]
             return example(options[0], components)

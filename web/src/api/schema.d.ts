@@ -1436,7 +1436,19 @@ export interface components {
             candidate: components["schemas"]["CandidateOut"];
             link: string;
         };
-        /** CandidateIn */
+        /**
+         * CandidateIn
+         * @example {
+         *       "email": "cora.diaz@example.com",
+         *       "name": "Cora Diaz"
+         *     }
+         * @example {
+         *       "email": "dan.ito@example.com",
+         *       "extra_retakes": 1,
+         *       "extra_time_factor": 1.5,
+         *       "name": "Dan Ito"
+         *     }
+         */
         CandidateIn: {
             deadline?: string | null;
             email: string;
@@ -1525,7 +1537,13 @@ export interface components {
             /** @enum {string} */
             status: "invited" | "opened" | "in_progress" | "completed";
         };
-        /** CandidateUpdate */
+        /**
+         * CandidateUpdate
+         * @example {
+         *       "extra_retakes": 2,
+         *       "extra_time_factor": 2
+         *     }
+         */
         CandidateUpdate: {
             deadline?: string | null;
             extra_retakes?: number;
@@ -1563,14 +1581,26 @@ export interface components {
             team_average: number | null;
             team_count: number;
         };
-        /** CsvImport */
+        /**
+         * CsvImport
+         * @example {
+         *       "csv": "name,email\nErin Moss,erin.moss@example.com\nFinn Wu,finn.wu@example.com\n",
+         *       "send_email": true
+         *     }
+         */
         CsvImport: {
             csv: string;
             deadline?: string | null;
             /** @default true */
             send_email?: boolean;
         };
-        /** DecisionIn */
+        /**
+         * DecisionIn
+         * @example {
+         *       "decision": "advance",
+         *       "note": "Clear, structured answers."
+         *     }
+         */
         DecisionIn: {
             /** @enum {string} */
             decision: "advance" | "hold" | "reject";
@@ -1686,7 +1716,50 @@ export interface components {
             error: string;
             row: number;
         };
-        /** InterviewIn */
+        /**
+         * InterviewIn
+         * @example {
+         *       "intro": "Three questions, about 15 minutes. Take a moment to think before each one.",
+         *       "language": "en",
+         *       "questions": [
+         *         {
+         *           "answer_seconds": 120,
+         *           "kind": "video",
+         *           "prompt": "Tell us about a time you turned an angry customer around.",
+         *           "retakes": 1,
+         *           "rubric": [
+         *             {
+         *               "name": "Empathy",
+         *               "strong_answer": "Acknowledges the customer's feelings before solving",
+         *               "weight": 2
+         *             },
+         *             {
+         *               "name": "Outcome",
+         *               "strong_answer": "A concrete, measurable result",
+         *               "weight": 1
+         *             }
+         *           ],
+         *           "think_seconds": 30
+         *         },
+         *         {
+         *           "kind": "audio",
+         *           "prompt": "How do you coach a struggling agent?"
+         *         },
+         *         {
+         *           "answer_seconds": 600,
+         *           "kind": "text",
+         *           "prompt": "Why this role?"
+         *         }
+         *       ],
+         *       "reminder_hours": 24,
+         *       "role_description": "Lead a team of six support agents for our EU customers.",
+         *       "title": "Customer support lead"
+         *     }
+         * @example {
+         *       "template": "software_engineer",
+         *       "title": "Backend engineer"
+         *     }
+         */
         InterviewIn: {
             brand_logo_url?: string | null;
             brand_name?: string | null;
@@ -1747,7 +1820,13 @@ export interface components {
             status: "draft" | "active" | "closed" | "archived";
             title: string;
         };
-        /** InterviewUpdate */
+        /**
+         * InterviewUpdate
+         * @example {
+         *       "reminder_hours": 48,
+         *       "title": "Customer support lead (EU)"
+         *     }
+         */
         InterviewUpdate: {
             brand_logo_url?: string | null;
             brand_name?: string | null;
@@ -1997,7 +2076,12 @@ export interface components {
             organization_name: string;
             password: string;
         };
-        /** StatusChange */
+        /**
+         * StatusChange
+         * @example {
+         *       "status": "active"
+         *     }
+         */
         StatusChange: {
             /** @enum {string} */
             status: "draft" | "active" | "closed" | "archived";
