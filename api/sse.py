@@ -36,7 +36,7 @@ async def relay(
                 if tick is not None:
                     await tick()
                 last = loop.time()
-                yield ServerSentEventMessage(comment="keep-alive")
+                yield ServerSentEventMessage(comment="keep-alive", data=None)  # no event
             if message is not None:
                 data = message["data"]
                 text = data.decode() if isinstance(data, bytes) else str(data)

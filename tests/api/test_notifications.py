@@ -56,9 +56,11 @@ async def notification_stream(api: ApiClient) -> AsyncIterator[Stream]:
             assert r.status_code == 200, await r.aread()
             kind = ""
             async for line in r.aiter_lines():
-                if line.startswith("event: "):
+                if not line:
+                    kind = ""  # the end of one event
+                elif line.startswith("event: "):
                     kind = line[7:]
-                elif line.startswith("data: "):
+                elif line.startswith("data: ") and kind:
                     stream.events.append((kind, json.loads(line[6:])))
                     stream.changed.set()
 

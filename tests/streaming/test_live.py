@@ -80,7 +80,9 @@ async def test_live_transcript_reaches_the_watching_recruiter(
             assert response.headers["content-type"].startswith("text/event-stream")
             kind = None
             async for line in response.aiter_lines():
-                if line.startswith("event: "):
+                if not line:
+                    kind = None  # the end of one event
+                elif line.startswith("event: "):
                     kind = line[7:]
                 elif line.startswith("data: ") and kind == "ready":
                     ready.set()
