@@ -233,6 +233,7 @@ async def _send_invitation(
         "candidate_invitation",
         lang,
         link,
+        logo=interview["brand_logo_url"],
         name=candidate["name"],
         organization=interview["brand_name"] or org["name"],
         interview=interview["title"],

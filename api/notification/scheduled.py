@@ -33,7 +33,7 @@ ABANDONED_AFTER = timedelta(hours=2)  # a recording with no end this long after 
 async def send_reminders(db: Database, public_url: str, now: datetime) -> int:
     async with db.platform() as conn:
         due = await conn.fetch(
-            "SELECT c.id, c.name, c.email, c.deadline, i.title, i.language,"
+            "SELECT c.id, c.name, c.email, c.deadline, i.title, i.language, i.brand_logo_url,"
             " coalesce(i.brand_name, o.name) AS organization"
             " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
             " JOIN organizations o ON o.id = c.organization_id"
@@ -56,6 +56,7 @@ async def send_reminders(db: Database, public_url: str, now: datetime) -> int:
                 "candidate_reminder",
                 c["language"],
                 candidate_link(public_url, token),
+                logo=c["brand_logo_url"],
                 name=c["name"],
                 interview=c["title"],
                 organization=c["organization"],

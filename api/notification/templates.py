@@ -197,8 +197,14 @@ TEMPLATES["webhook_disabled"] = {
 
 
 def render(
-    template: str, locale: str, link: str, unsubscribe: Unsubscribe | None = None, **context: Any
+    template: str,
+    locale: str,
+    link: str,
+    unsubscribe: Unsubscribe | None = None,
+    logo: str | None = None,
+    **context: Any,
 ) -> Rendered:
+    """``logo``: the interview's brand logo (https), shown atop candidates' emails."""
     texts = TEMPLATES[template].get(locale) or TEMPLATES[template]["en"]
     if "role" in context:
         context["role"] = ROLE_NAMES.get(locale, ROLE_NAMES["en"]).get(
@@ -227,10 +233,16 @@ def render(
             f'<p style="color:#6b7280;font-size:13px"><a style="color:#6b7280"'
             f' href="{escape(unsubscribe.page, quote=True)}">{escape(opt_out)}</a></p>'
         )
+    brand = (
+        f'<p><img src="{escape(logo, quote=True)}" alt="{escape(context.get("organization", ""))}"'
+        ' style="max-height:48px;max-width:200px"></p>'
+        if logo
+        else ""
+    )
     html = (
         '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2937;'
         'max-width:560px;margin:auto;padding:24px">'
-        f"{paragraphs}{button}"
+        f"{brand}{paragraphs}{button}"
         f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>{plain}'
         "</body></html>"
     )

@@ -123,7 +123,8 @@ async def answer(t: Tenant, candidate_id: UUID, answer_id: UUID) -> dict[str, An
 async def completion_context(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
     """What the candidate's confirmation of completion says."""
     row = await t.conn.fetchrow(
-        "SELECT c.name, c.email, i.title, i.language, coalesce(i.brand_name, o.name) AS organization"
+        "SELECT c.name, c.email, i.title, i.language, i.brand_logo_url,"
+        " coalesce(i.brand_name, o.name) AS organization"
         " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
         " JOIN organizations o ON o.id = c.organization_id"
         " WHERE c.organization_id = $1 AND c.id = $2",

@@ -208,6 +208,7 @@ async def _completion_email(t: Tenant, candidate_id: UUID) -> None:
         "candidate_completed",
         row["language"],
         "",
+        logo=row["brand_logo_url"],
         name=row["name"],
         interview=row["title"],
         organization=row["organization"],

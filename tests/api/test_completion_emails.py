@@ -18,7 +18,13 @@ async def test_completion_is_confirmed_to_the_candidate_and_the_recruiter(
     api: ApiClient, server: str, inbox: Inbox, db: Any
 ) -> None:
     await api.sign_up(email="ada@example.com", name="Ada Lovelace")
-    _, token = await interview_with_candidate(api, QUESTION)
+    interview, token = await interview_with_candidate(api, QUESTION)
+    logo = "https://cdn.example.com/acme-careers.png"
+    r = await api.patch(
+        f"/api/v1/interviews/{interview['id']}",
+        json={"brand_name": "Acme Careers", "brand_logo_url": logo},
+    )
+    assert r.status_code == 200, r.text
     c = CandidateClient(httpx.AsyncClient(base_url=server), token)
     await c.consent(ai=False)
     q = (await c.session())["questions"][0]
@@ -32,7 +38,10 @@ async def test_completion_is_confirmed_to_the_candidate_and_the_recruiter(
         lambda m: m["To"] == "cora@example.com" and "Thank you" in m["Subject"]
     )
     assert "Support lead" in mine["Subject"]
-    assert "Acme has received all your answers" in body_text(mine)
+    assert "Acme Careers has received all your answers" in body_text(mine)
+    html = mine.get_body(preferencelist=("html",))
+    assert html is not None
+    assert f'<img src="{logo}" alt="Acme Careers"' in html.get_content()  # the interview's brand
     assert "http" not in body_text(mine)  # nothing to click: a confirmation
     team = await inbox.wait_for(
         lambda m: m["To"] == "ada@example.com" and "completed" in m["Subject"]

@@ -230,3 +230,24 @@ async def test_an_smtp_refusal_shows_on_the_invitation_without_retries(
     assert found["Eve"]["attempts"] == 1  # refused for good: not retried
     assert "550" in found["Eve"]["last_error"] and "No such user" in found["Eve"]["last_error"]
     assert not inbox.to("eve@nowhere.example")
+
+
+async def test_decisions_are_told_to_the_creator_unless_they_made_them(
+    api: ApiClient, server: str, db: asyncpg.Connection
+) -> None:
+    await api.sign_up()
+    _, token = await interview_with_candidate(api, QUESTION)
+    candidate_id = await db.fetchval("SELECT id FROM candidates")
+    r = await api.post("/api/v1/api-keys", json={"name": "ats", "scopes": ["read", "write"]})
+    ats = {"Authorization": f"Bearer {r.json()['secret']}"}
+    decide = f"/api/v1/candidates/{candidate_id}/decision"
+    async with notification_stream(api) as stream:
+        assert (await api.post(decide, json={"decision": "hold"})).status_code == 204
+        r = await api.post(decide, json={"decision": "advance"}, headers=ats)
+        assert r.status_code == 204, r.text
+        (pushed,) = await stream.wait_for("notification")
+    # Events of one organization are handled in order: had her own decision made one, it
+    # would have come first.
+    assert pushed["notification"]["kind"] == "candidate_decided"
+    assert pushed["notification"]["data"]["decision"] == "advance"
+    assert await db.fetchval("SELECT count(*) FROM notifications") == 1
