@@ -236,7 +236,7 @@ async def test_decisions_are_told_to_the_creator_unless_they_made_them(
     api: ApiClient, server: str, db: asyncpg.Connection
 ) -> None:
     await api.sign_up()
-    _, token = await interview_with_candidate(api, QUESTION)
+    await interview_with_candidate(api, QUESTION)
     candidate_id = await db.fetchval("SELECT id FROM candidates")
     r = await api.post("/api/v1/api-keys", json={"name": "ats", "scopes": ["read", "write"]})
     ats = {"Authorization": f"Bearer {r.json()['secret']}"}
