@@ -3,7 +3,9 @@
 - ``interview.completed``: "candidate completed", with the email of that name;
 - ``candidate.evaluated`` (every answer evaluated and the summary ready): "evaluation ready",
   with its email;
-- ``candidate.decided``: "decision recorded", when someone other than the one told decided.
+- ``candidate.decided``: "decision recorded", when someone other than the one told decided;
+- ``invitation.undeliverable``: "the invitation could not be delivered" (the mail server refused
+  the address, or every retry failed), with the server's reply.
 
 The interview's creator hears about its candidates (the owners, once the creator has left). A
 notification is unique per event and member, and its email is queued in the same transaction,
@@ -33,6 +35,7 @@ KINDS = {
     "interview.completed": "candidate_completed",
     "candidate.evaluated": "evaluation_ready",
     "candidate.decided": "candidate_decided",
+    "invitation.undeliverable": "invitation_failed",
 }
 EMAILS: dict[str, tuple[preferences.Kind, str]] = {  # notification kind -> (preference, template)
     "candidate_completed": ("candidate_completed", "candidate_completed_team"),
@@ -79,6 +82,8 @@ class Feed:
             }
             if kind == "candidate_decided":
                 details["decision"] = data.get("decision")
+            if kind == "invitation_failed":
+                details["error"] = data.get("error")
             for member in who["members"]:
                 if str(member["id"]) == data.get("decided_by"):
                     continue  # nobody needs telling what they just did

@@ -11,12 +11,15 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import aiosmtplib
+import asyncpg
 import structlog
 
 from api.notification import repository
 from storage.db import Database
+from storage.outbox import add_event
 from storage.wakeup import Wakeup
 
 log = structlog.get_logger("fairview.mailer")
@@ -88,6 +91,18 @@ def retry_delay(attempts: int, exc: Exception) -> float | None:
     return 30.0 * 2.0**attempts
 
 
+async def _invitation_undeliverable(conn: asyncpg.Connection, email_id: UUID, error: str) -> None:
+    """A candidate's invitation that will never arrive: the team hears (bell and webhooks)."""
+    candidate = await repository.candidate_invited_by(conn, email_id)
+    if candidate is not None:
+        await add_event(
+            conn,
+            candidate["organization_id"],
+            "invitation.undeliverable",
+            {"candidate_id": str(candidate["id"]), "error": error[:500]},
+        )
+
+
 async def send_due(db: Database, cfg: SmtpConfig, batch: int = 20) -> int:
     async with db.platform() as conn:
         rows = await repository.claim_due(conn, batch)
@@ -98,6 +113,8 @@ async def send_due(db: Database, cfg: SmtpConfig, batch: int = 20) -> int:
                 delay = retry_delay(row["attempts"], exc)
                 log.warning("email_failed", delivery=str(row["id"]), error=str(exc), retry_in=delay)
                 await repository.mark_failed_attempt(conn, row["id"], str(exc), delay)
+                if delay is None:
+                    await _invitation_undeliverable(conn, row["id"], str(exc))
             else:
                 await repository.mark_sent(conn, row["id"])
                 log.info("email_sent", delivery=str(row["id"]), template=row["template"])

@@ -31,6 +31,13 @@ async def queue_email(conn: asyncpg.Connection, to: str, template: str, mail: Re
     return email_id
 
 
+async def candidate_invited_by(conn: asyncpg.Connection, email_id: UUID) -> asyncpg.Record | None:
+    """The candidate (id, organization) whose current invitation this email is, if any."""
+    return await conn.fetchrow(
+        "SELECT id, organization_id FROM candidates WHERE invitation_email_id = $1", email_id
+    )
+
+
 async def claim_due(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT * FROM email_deliveries WHERE status = 'pending' AND next_attempt_at <= now()"

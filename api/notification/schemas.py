@@ -10,7 +10,9 @@ import msgspec
 
 from api.notification.preferences import Kind
 
-NotificationKind = Literal["candidate_completed", "evaluation_ready", "candidate_decided"]
+NotificationKind = Literal[
+    "candidate_completed", "evaluation_ready", "candidate_decided", "invitation_failed"
+]
 
 
 class NotificationData(msgspec.Struct):
@@ -18,6 +20,7 @@ class NotificationData(msgspec.Struct):
     interview: str
     interview_id: UUID
     decision: Literal["advance", "hold", "reject"] | None = None  # for candidate_decided
+    error: str | None = None  # for invitation_failed: the mail server's reply
 
 
 class NotificationOut(msgspec.Struct):

@@ -20,7 +20,7 @@ import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import structlog
@@ -29,6 +29,7 @@ from standardwebhooks import Webhook
 from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.webhooks import repository as repo
+from api.webhooks.schemas import EventType
 from api.webhooks.ssrf import UnsafeUrl, check_url
 from storage.db import Database
 from storage.wakeup import Wakeup
@@ -36,15 +37,7 @@ from streaming.bus import EVENTS, EventBus
 
 log = structlog.get_logger("fairview.webhooks")
 
-EVENT_TYPES = (
-    "invitation.created",
-    "invitation.opened",
-    "interview.completed",
-    "answer.recorded",
-    "transcript.ready",
-    "evaluation.ready",
-    "candidate.decided",
-)
+EVENT_TYPES = frozenset(get_args(EventType))
 RETRY_AFTER = (
     timedelta(seconds=5),
     timedelta(minutes=5),

@@ -6,7 +6,8 @@ CREATE TABLE notifications (
   organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   event_id text NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('candidate_completed', 'evaluation_ready', 'candidate_decided')),
+  kind text NOT NULL
+    CHECK (kind IN ('candidate_completed', 'evaluation_ready', 'candidate_decided', 'invitation_failed')),
   candidate_id uuid REFERENCES candidates (id) ON DELETE CASCADE,
   data jsonb NOT NULL DEFAULT '{}',
   read_at timestamptz,

@@ -204,25 +204,33 @@ async def test_one_click_unsubscribe_stops_that_email_only_and_can_be_undone(
     assert opt_out == ["evaluation_ready"]
 
 
-async def test_an_smtp_refusal_shows_on_the_invitation_without_retries(
+async def test_an_smtp_refusal_shows_on_the_invitation_and_rings_the_bell(
     api: ApiClient, inbox: Inbox, db: asyncpg.Connection
 ) -> None:
     await api.sign_up()
     interview, _ = await interview_with_candidate(api, QUESTION)
     url = f"/api/v1/interviews/{interview['id']}/candidates"
-    for name, email in (("Eve", "eve@nowhere.example"), ("Fay", "fay@example.com")):
-        r = await api.post(url, json={"name": name, "email": email})
-        assert r.status_code == 201, r.text
-        assert r.json()["candidate"]["invitation_email"]["status"] == "pending"
-    await inbox.wait_for(lambda m: m["To"] == "fay@example.com")
+    async with notification_stream(api) as stream:
+        for name, email in (("Eve", "eve@nowhere.example"), ("Fay", "fay@example.com")):
+            r = await api.post(url, json={"name": name, "email": email})
+            assert r.status_code == 201, r.text
+            assert r.json()["candidate"]["invitation_email"]["status"] == "pending"
+        (pushed,) = await stream.wait_for("notification")
+
+    # The bell: refused for good, so the team hears at once (not after a day of retries).
+    notification = pushed["notification"]
+    assert notification["kind"] == "invitation_failed"
+    assert notification["data"]["candidate"] == "Eve"
+    assert notification["data"]["interview_id"] == interview["id"]
+    assert "No such user" in notification["data"]["error"]
 
     async def states() -> dict[str, Any]:
         items = (await api.get(url)).json()["items"]
         return {c["name"]: c["invitation_email"] for c in items}
 
     async with asyncio.timeout(15):
-        while (await states())["Eve"]["status"] == "pending":
-            await asyncio.sleep(0.1)  # the mailer works in the background; poll its record
+        while (await states())["Fay"]["status"] == "pending":
+            await asyncio.sleep(0.1)  # received; the mailer records it after the SMTP session
     found = await states()
     assert found["Cora"] is None  # invited without an email (link shared by hand)
     assert found["Fay"]["status"] == "sent" and found["Fay"]["last_error"] is None

@@ -52,7 +52,14 @@ export function describe(n: Notification): string {
     const decision = n.data.decision ? t(`rv.d.${n.data.decision}` as MessageKey) : "";
     return t("notif.candidate_decided", { ...vars, decision });
   }
+  if (n.kind === "invitation_failed") return t("notif.invitation_failed", { ...vars, error: n.data.error ?? "" });
   return t(`notif.${n.kind}`, vars);
+}
+
+// Where a notification leads: the candidate's answers, or the interview for an invitation.
+function target(n: Notification): string {
+  if (n.kind === "invitation_failed") return `/interviews/${n.data.interview_id}`;
+  return n.candidate_id ? `/candidates/${n.candidate_id}` : "/interviews";
 }
 
 function item(n: Notification, close: () => void): HTMLElement {
@@ -62,12 +69,12 @@ function item(n: Notification, close: () => void): HTMLElement {
     h(
       "a",
       {
-        href: n.candidate_id ? `/candidates/${n.candidate_id}` : "/interviews",
+        href: target(n),
         onclick: async (event: Event) => {
           event.preventDefault();
           close();
           if (!n.read_at) await api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: n.id } } });
-          navigate(n.candidate_id ? `/candidates/${n.candidate_id}` : "/interviews");
+          navigate(target(n));
         },
       },
       describe(n),

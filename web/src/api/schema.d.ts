@@ -1903,6 +1903,7 @@ export interface components {
             candidate: string;
             /** @enum {null|string} */
             decision?: "advance" | "hold" | "reject" | null;
+            error?: string | null;
             interview: string;
             /** Format: uuid */
             interview_id: string;
@@ -1916,7 +1917,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "candidate_completed" | "evaluation_ready" | "candidate_decided";
+            kind: "candidate_completed" | "evaluation_ready" | "candidate_decided" | "invitation_failed";
             read_at: string | null;
         };
         /** NotificationPage */
