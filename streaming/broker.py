@@ -27,7 +27,7 @@ class EmbeddedBroker:
         return f"127.0.0.1:{self.port}"
 
     async def start(self, timeout_s: float = 10.0) -> None:
-        if _port_open(self.port):
+        if port_open(self.port):
             # tansu exits 0 when its port is taken; never mistake another server for ours.
             raise RuntimeError(f"port {self.port} is already in use; set FAIRVIEW_KAFKA_PORT")
         binary = tansu_path()
@@ -49,7 +49,7 @@ class EmbeddedBroker:
             start_new_session=True,
         )
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while not _port_open(self.port):
+        while not port_open(self.port):
             if self.process.poll() is not None:
                 raise RuntimeError(f"the embedded broker exited with {self.process.returncode}")
             if asyncio.get_running_loop().time() > deadline:
@@ -67,7 +67,8 @@ class EmbeddedBroker:
         self.process = None
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:<port>."""
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0

@@ -11,6 +11,7 @@ two workers never send the same reminder. A reminder goes out at most once per i
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -110,6 +111,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class EmbeddedWorker(Worker[Any]):
+    """An SAQ worker inside a Fairview process, which owns SIGTERM and SIGINT and stops the
+    worker by cancelling it. (SAQ's own handlers would take the signals from the web server,
+    which then never shuts down.)"""
+
+    SIGNALS: list[signal.Signals] = []
+
+
 @contextlib.asynccontextmanager
 async def scheduler(db: Database, redis_url: str, public_url: str) -> AsyncIterator[Worker[Any]]:
     """An SAQ worker with the cron jobs above (every minute; SAQ runs each tick once across
@@ -125,7 +134,7 @@ async def scheduler(db: Database, redis_url: str, public_url: str) -> AsyncItera
         return await clean_up_abandoned(db, _now())
 
     queue = Queue.from_url(redis_url, name="fairview-scheduled")
-    worker: Worker[Any] = Worker(
+    worker: Worker[Any] = EmbeddedWorker(
         queue,
         functions=[],
         cron_jobs=[

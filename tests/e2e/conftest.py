@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from fairview.settings import ROOT
+from streaming.broker import port_open
 from tests.api_client import PASSWORD
 from tests.services import REDIS_URL, Inbox, free_port, unavailable
 
@@ -136,13 +137,25 @@ async def product(
             raise AssertionError(f"fairview run exited: {(tmp_path / 'fairview.log').read_text()}")
         yield url
     finally:
-        if proc.returncode is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stopped = await stop(proc)
         log.close()
+    # `fairview run` stops on SIGTERM (as systemd or Docker stop it), and takes its broker along.
+    assert stopped, "fairview run ignored SIGTERM for 15 s and was killed"
+    assert not port_open(int(env["FAIRVIEW_KAFKA_PORT"])), "the embedded broker outlived it"
+
+
+async def stop(proc: asyncio.subprocess.Process) -> bool:
+    """SIGTERM, then SIGKILL after 15 s: whether SIGTERM was enough."""
+    if proc.returncode is not None:
+        return True
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), 15)
+    except TimeoutError:
+        os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        return False
+    return True
 
 
 @pytest.fixture
