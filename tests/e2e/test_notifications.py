@@ -4,6 +4,7 @@ email's unsubscribe page works without signing in; an undeliverable invitation s
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -31,6 +32,12 @@ async def test_the_bell_rings_live_and_unsubscribing_takes_one_click(
 
     await complete(product, token)
     await expect(page.locator("#bell-count")).to_have_text("1")  # pushed, no reload
+    await expect(page).to_have_title("(1) Interviews · Fairview")
+    await bell.click()
+    await expect(page.get_by_role("dialog", name="Notifications")).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("dialog", name="Notifications")).to_be_hidden()
+    await expect(bell).to_be_focused()
     await bell.click()
     entry = page.get_by_role("link", name="Cora completed Support lead")
     await expect(entry).to_be_visible()
@@ -38,6 +45,7 @@ async def test_the_bell_rings_live_and_unsubscribing_takes_one_click(
     await entry.click()
     await expect(page).to_have_url(f"{product}/candidates/{await candidate_id(api, interview)}")
     await expect(page.locator("#bell-count")).to_be_hidden()  # read, everywhere at once
+    await expect(page).to_have_title(re.compile(r"^[^(].* · Fairview$"))  # no count
 
     # The team email's unsubscribe link, opened by someone not signed in.
     mail = await inbox.wait_for(lambda m: m["Subject"] == "Cora completed Support lead")

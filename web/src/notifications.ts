@@ -16,6 +16,9 @@ let unread = 0;
 let onArrival: ((n: Notification) => void) | null = null; // the open panel, if any
 
 function showUnread(): void {
+  // The tab's title carries the count too, for a recruiter working in another tab.
+  const title = document.title.replace(/^\(\d+\+?\) /, "");
+  document.title = unread > 0 ? `(${unread > 99 ? "99+" : unread}) ${title}` : title;
   const count = document.getElementById("bell-count");
   const bell = document.getElementById("bell");
   if (!count || !bell) return;
@@ -140,11 +143,22 @@ export function bell(): HTMLElement | null {
   if (!current()) return null;
   const holder = h("div", { class: "bell-holder" });
   let open: HTMLElement | null = null;
+  // The panel closes on Escape (focus back on the bell) and on a click outside it.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== "Escape") return;
+    close();
+    button.focus();
+  };
+  const onOutside = (e: MouseEvent) => {
+    if (!holder.contains(e.target as Node)) close();
+  };
   const close = () => {
     open?.remove();
     open = null;
     onArrival = null;
     button.setAttribute("aria-expanded", "false");
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("click", onOutside);
   };
   const button = h(
     "button",
@@ -159,6 +173,8 @@ export function bell(): HTMLElement | null {
         button.setAttribute("aria-expanded", "true");
         open = await panel(close);
         holder.append(open);
+        document.addEventListener("keydown", onKey);
+        document.addEventListener("click", onOutside);
       },
     },
     bellIcon(),
