@@ -66,6 +66,20 @@ def with_shared_errors(handler: Any) -> Any:
     return handler
 
 
+def api_reference(dist: Path | None) -> ScalarRenderPlugin:
+    """The API reference UI at /api/docs: Scalar from the web app's build (copied there from its
+    npm package), so it works without internet access; from its CDN if the web app is not built."""
+    bundle = "assets/scalar/standalone.js"
+    if dist is not None and (dist / bundle).exists():
+        return ScalarRenderPlugin(
+            js_url=f"/{bundle}",
+            css_url="/assets/scalar/style.css",
+            options={"withDefaultFonts": False},  # its fonts come from its own CDN
+            favicon="",
+        )
+    return ScalarRenderPlugin()
+
+
 def api_router() -> Router:
     handlers = [
         AuthController,
@@ -167,7 +181,7 @@ def create_app(
                 "message}`. Lists take `limit` and `cursor` and return `next_cursor`."
             ),
             path=OPENAPI_PATH,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_reference(config.web_dist)],
             components=Components(
                 security_schemes={
                     "apiKey": SecurityScheme(
