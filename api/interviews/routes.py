@@ -110,7 +110,7 @@ class InterviewController(Controller):
     dependencies = {"p": Provide(provide_principal)}
     responses = error_responses(401, 403)
 
-    @get("/")
+    @get("/", summary="List interviews")
     async def list_interviews(
         self,
         request: Req,
@@ -139,7 +139,7 @@ class InterviewController(Controller):
             items=items, next_cursor=pagination.next_cursor(rows, limit, "created_at")
         )
 
-    @post("/", responses=error_responses(400, 422))
+    @post("/", responses=error_responses(400, 422), summary="Create an interview")
     async def create(
         self,
         request: Req,
@@ -153,14 +153,18 @@ class InterviewController(Controller):
             interview_id = await service.create(t, p, values)
         return await interview_out(request, p, interview_id)
 
-    @get("/{interview_id:uuid}", responses=error_responses(404))
+    @get("/{interview_id:uuid}", responses=error_responses(404), summary="Get an interview")
     async def get_interview(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> s.InterviewOut:
         p.require("interviews:read")
         return await interview_out(request, p, interview_id)
 
-    @patch("/{interview_id:uuid}", responses=error_responses(400, 404, 409))
+    @patch(
+        "/{interview_id:uuid}",
+        responses=error_responses(400, 404, 409),
+        summary="Update an interview",
+    )
     async def update(
         self,
         request: Req,
@@ -172,7 +176,11 @@ class InterviewController(Controller):
             await service.update(t, p, interview_id, _set(data))
         return await interview_out(request, p, interview_id)
 
-    @put("/{interview_id:uuid}/questions", responses=error_responses(400, 404, 409, 422))
+    @put(
+        "/{interview_id:uuid}/questions",
+        responses=error_responses(400, 404, 409, 422),
+        summary="Replace the questions",
+    )
     async def set_questions(
         self,
         request: Req,
@@ -185,7 +193,11 @@ class InterviewController(Controller):
             await service.set_questions(t, p, interview_id, [msgspec.to_builtins(q) for q in data])
         return await interview_out(request, p, interview_id)
 
-    @post("/{interview_id:uuid}/status", responses=error_responses(400, 404, 409, 422))
+    @post(
+        "/{interview_id:uuid}/status",
+        responses=error_responses(400, 404, 409, 422),
+        summary="Activate, close or archive",
+    )
     async def change_status(
         self,
         request: Req,
@@ -199,7 +211,11 @@ class InterviewController(Controller):
             await service.change_status(t, p, interview_id, data.status, svc.billing)
         return await interview_out(request, p, interview_id)
 
-    @post("/{interview_id:uuid}/duplicate", responses=error_responses(404))
+    @post(
+        "/{interview_id:uuid}/duplicate",
+        responses=error_responses(404),
+        summary="Duplicate an interview",
+    )
     async def duplicate(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> s.InterviewOut:
@@ -207,7 +223,11 @@ class InterviewController(Controller):
             new_id = await service.duplicate(t, p, interview_id)
         return await interview_out(request, p, new_id)
 
-    @post("/{interview_id:uuid}/public-link", responses=error_responses(404, 409))
+    @post(
+        "/{interview_id:uuid}/public-link",
+        responses=error_responses(404, 409),
+        summary="Open the public link",
+    )
     async def public_link(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> s.PublicLink:
@@ -218,14 +238,20 @@ class InterviewController(Controller):
             url = await service.set_public_link(t, p, interview_id, svc.public_url)
         return s.PublicLink(url=url)
 
-    @delete("/{interview_id:uuid}/public-link", responses=error_responses(404))
+    @delete(
+        "/{interview_id:uuid}/public-link",
+        responses=error_responses(404),
+        summary="Close the public link",
+    )
     async def disable_public_link(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> None:
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.disable_public_link(t, p, interview_id)
 
-    @get("/{interview_id:uuid}/candidates", responses=error_responses(404))
+    @get(
+        "/{interview_id:uuid}/candidates", responses=error_responses(404), summary="List candidates"
+    )
     async def list_candidates(
         self,
         request: Req,
@@ -246,7 +272,11 @@ class InterviewController(Controller):
             next_cursor=pagination.next_cursor(rows, limit, "created_at"),
         )
 
-    @post("/{interview_id:uuid}/candidates", responses=error_responses(400, 404, 409, 422))
+    @post(
+        "/{interview_id:uuid}/candidates",
+        responses=error_responses(400, 404, 409, 422),
+        summary="Invite a candidate",
+    )
     async def add_candidate(
         self,
         request: Req,
@@ -270,7 +300,11 @@ class InterviewController(Controller):
             )
         return s.CandidateCreated(candidate=candidate_out(row), link=link)
 
-    @post("/{interview_id:uuid}/candidates/import", responses=error_responses(400, 404, 422))
+    @post(
+        "/{interview_id:uuid}/candidates/import",
+        responses=error_responses(400, 404, 422),
+        summary="Invite candidates from CSV",
+    )
     async def import_candidates(
         self,
         request: Req,
@@ -301,7 +335,7 @@ class CandidateController(Controller):
     dependencies = {"p": Provide(provide_principal)}
     responses = error_responses(401, 403, 404)
 
-    @get("/{candidate_id:uuid}")
+    @get("/{candidate_id:uuid}", summary="Get a candidate")
     async def get_candidate(
         self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
     ) -> s.CandidateOut:
@@ -309,7 +343,9 @@ class CandidateController(Controller):
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return candidate_out(await service.get_candidate(t, candidate_id))
 
-    @patch("/{candidate_id:uuid}", responses=error_responses(400, 422))
+    @patch(
+        "/{candidate_id:uuid}", responses=error_responses(400, 422), summary="Adjust a candidate"
+    )
     async def update_candidate(
         self,
         request: Req,
@@ -321,7 +357,11 @@ class CandidateController(Controller):
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return candidate_out(await service.update_candidate(t, p, candidate_id, _set(data)))
 
-    @post("/{candidate_id:uuid}/resend", responses=error_responses(409))
+    @post(
+        "/{candidate_id:uuid}/resend",
+        responses=error_responses(409),
+        summary="Resend the invitation",
+    )
     async def resend(
         self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
     ) -> s.CandidateCreated:
@@ -331,7 +371,11 @@ class CandidateController(Controller):
             row, link = await service.resend(t, p, candidate_id, svc.public_url)
         return s.CandidateCreated(candidate=candidate_out(row), link=link)
 
-    @post("/{candidate_id:uuid}/revoke", responses=error_responses(409))
+    @post(
+        "/{candidate_id:uuid}/revoke",
+        responses=error_responses(409),
+        summary="Revoke the invitation",
+    )
     async def revoke(
         self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
     ) -> s.CandidateOut:

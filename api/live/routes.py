@@ -32,7 +32,7 @@ class LiveController(Controller):
     dependencies = {"p": Provide(provide_principal)}
     responses = error_responses(401, 403, 404)
 
-    @get("/interviews/{interview_id:uuid}/live")
+    @get("/interviews/{interview_id:uuid}/live", summary="Watch live transcripts")
     async def live(
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> ServerSentEvent:

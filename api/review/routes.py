@@ -88,7 +88,10 @@ class ReviewController(Controller):
     dependencies = {"p": Provide(provide_principal)}
     responses = error_responses(401, 403, 404)
 
-    @get("/candidates/{candidate_id:uuid}/answers")
+    @get(
+        "/candidates/{candidate_id:uuid}/answers",
+        summary="Answers with transcripts and evaluations",
+    )
     async def answers(
         self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
     ) -> s.CandidateReview:
@@ -125,7 +128,12 @@ class ReviewController(Controller):
             decisions=[s.DecisionOut(**x) for x in decisions],
         )
 
-    @put("/answers/{answer_id:uuid}/ratings", status_code=204, responses=error_responses(400, 422))
+    @put(
+        "/answers/{answer_id:uuid}/ratings",
+        status_code=204,
+        responses=error_responses(400, 422),
+        summary="Rate an answer",
+    )
     async def rate(
         self,
         request: Req,
@@ -150,7 +158,10 @@ class ReviewController(Controller):
                 await repo.set_rating(t, answer_id, user_id, rating.criterion, rating.score)
 
     @post(
-        "/candidates/{candidate_id:uuid}/comments", status_code=204, responses=error_responses(400)
+        "/candidates/{candidate_id:uuid}/comments",
+        status_code=204,
+        responses=error_responses(400),
+        summary="Comment on a candidate",
     )
     async def comment(
         self,
@@ -165,7 +176,10 @@ class ReviewController(Controller):
             await repo.add_comment(t, uuid4(), candidate_id, p.user_id, data.body.strip())
 
     @post(
-        "/candidates/{candidate_id:uuid}/decision", status_code=204, responses=error_responses(400)
+        "/candidates/{candidate_id:uuid}/decision",
+        status_code=204,
+        responses=error_responses(400),
+        summary="Record a decision",
     )
     async def decide(
         self,
@@ -194,7 +208,11 @@ class ReviewController(Controller):
                 },
             )
 
-    @get("/answers/{answer_id:uuid}/{kind:str}", responses=error_responses(416))
+    @get(
+        "/answers/{answer_id:uuid}/{kind:str}",
+        responses=error_responses(416),
+        summary="Answer video or poster",
+    )
     async def media(
         self,
         request: Req,

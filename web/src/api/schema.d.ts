@@ -131,7 +131,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Rate */
+        /** Rate an answer */
         put: operations["ApiV1AnswersAnswerIdRatingsRate"];
         post?: never;
         delete?: never;
@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Media */
+        /** Answer video or poster */
         get: operations["ApiV1AnswersAnswerIdKindMedia"];
         put?: never;
         post?: never;
@@ -539,14 +539,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetCandidate */
+        /** Get a candidate */
         get: operations["ApiV1CandidatesCandidateIdGetCandidate"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** UpdateCandidate */
+        /** Adjust a candidate */
         patch: operations["ApiV1CandidatesCandidateIdUpdateCandidate"];
         trace?: never;
     };
@@ -557,7 +557,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Answers */
+        /** Answers with transcripts and evaluations */
         get: operations["ApiV1CandidatesCandidateIdAnswersAnswers"];
         put?: never;
         post?: never;
@@ -576,7 +576,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Comment */
+        /** Comment on a candidate */
         post: operations["ApiV1CandidatesCandidateIdCommentsComment"];
         delete?: never;
         options?: never;
@@ -593,7 +593,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide */
+        /** Record a decision */
         post: operations["ApiV1CandidatesCandidateIdDecisionDecide"];
         delete?: never;
         options?: never;
@@ -610,7 +610,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resend */
+        /** Resend the invitation */
         post: operations["ApiV1CandidatesCandidateIdResendResend"];
         delete?: never;
         options?: never;
@@ -627,7 +627,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke */
+        /** Revoke the invitation */
         post: operations["ApiV1CandidatesCandidateIdRevokeRevoke"];
         delete?: never;
         options?: never;
@@ -712,10 +712,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListInterviews */
+        /** List interviews */
         get: operations["ApiV1InterviewsListInterviews"];
         put?: never;
-        /** Create */
+        /** Create an interview */
         post: operations["ApiV1InterviewsCreate"];
         delete?: never;
         options?: never;
@@ -730,14 +730,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetInterview */
+        /** Get an interview */
         get: operations["ApiV1InterviewsInterviewIdGetInterview"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /** Update an interview */
         patch: operations["ApiV1InterviewsInterviewIdUpdate"];
         trace?: never;
     };
@@ -748,10 +748,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListCandidates */
+        /** List candidates */
         get: operations["ApiV1InterviewsInterviewIdCandidatesListCandidates"];
         put?: never;
-        /** AddCandidate */
+        /** Invite a candidate */
         post: operations["ApiV1InterviewsInterviewIdCandidatesAddCandidate"];
         delete?: never;
         options?: never;
@@ -768,7 +768,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ImportCandidates */
+        /** Invite candidates from CSV */
         post: operations["ApiV1InterviewsInterviewIdCandidatesImportImportCandidates"];
         delete?: never;
         options?: never;
@@ -785,7 +785,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Duplicate */
+        /** Duplicate an interview */
         post: operations["ApiV1InterviewsInterviewIdDuplicateDuplicate"];
         delete?: never;
         options?: never;
@@ -800,7 +800,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live */
+        /** Watch live transcripts */
         get: operations["ApiV1InterviewsInterviewIdLiveLive"];
         put?: never;
         post?: never;
@@ -819,9 +819,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** PublicLink */
+        /** Open the public link */
         post: operations["ApiV1InterviewsInterviewIdPublicLinkPublicLink"];
-        /** DisablePublicLink */
+        /** Close the public link */
         delete: operations["ApiV1InterviewsInterviewIdPublicLinkDisablePublicLink"];
         options?: never;
         head?: never;
@@ -836,7 +836,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** SetQuestions */
+        /** Replace the questions */
         put: operations["ApiV1InterviewsInterviewIdQuestionsSetQuestions"];
         post?: never;
         delete?: never;
@@ -854,7 +854,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** ChangeStatus */
+        /** Activate, close or archive */
         post: operations["ApiV1InterviewsInterviewIdStatusChangeStatus"];
         delete?: never;
         options?: never;
