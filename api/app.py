@@ -74,7 +74,14 @@ def api_reference(dist: Path | None) -> ScalarRenderPlugin:
         return ScalarRenderPlugin(
             js_url=f"/{bundle}",
             css_url="/assets/scalar/style.css",
-            options={"withDefaultFonts": False},  # its fonts come from its own CDN
+            # Nothing that reaches Scalar's services: its fonts (a CDN), AI agent, MCP generator,
+            # developer toolbar.
+            options={
+                "withDefaultFonts": False,
+                "agent": {"disabled": True},
+                "mcp": {"disabled": True},
+                "showDeveloperTools": "never",
+            },
             favicon="",
         )
     return ScalarRenderPlugin()
