@@ -153,7 +153,9 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         Metering(svc.db, svc.bus).run,
         lambda: webhooks.run_fan_out(svc.db, svc.bus),
         lambda: Feed(svc.db, svc.redis, settings.public_url, settings.secret_key).run(svc.bus),
-        lambda: run_scheduler(svc.db, settings.redis_url, settings.public_url),
+        lambda: run_scheduler(
+            svc.db, settings.redis_url, settings.public_url, settings.schedule_cron
+        ),
         lambda: webhooks.run_delivery(svc.db, settings.webhooks_allow_private, settings.public_url),
         lambda: run_relay(svc.db, svc.bus),
         lambda: run_mailer(svc.db, smtp_config(settings)),

@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
+
 DEFAULT_SECRET = "dev-secret-change-me-dev-secret-change-me"  # noqa: S105 - refused in production
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,9 @@ class Settings:
     # Webhook URLs resolving to loopback, private or link-local addresses are refused unless this
     # is on (endpoints on the operator's own network; the test suite's receiver on 127.0.0.1).
     webhooks_allow_private: bool = False
+    # When reminders and expiry run (cron, UTC; a sixth field gives seconds). Clean-up of
+    # abandoned recordings runs every five minutes.
+    schedule_cron: str = "* * * * *"
     # Speech-to-text: "base" (multilingual), "tiny.en" (fast, English) or a model directory;
     # empty turns transcription off. With stt_base_url (an OpenAI-compatible transcription
     # endpoint), stt_model is that endpoint's model name, e.g. "whisper-1".
@@ -123,6 +128,8 @@ class Settings:
             raise SettingsError("FAIRVIEW_LLM_MODEL must be set with FAIRVIEW_LLM_BASE_URL")
         if self.billing not in {"off", "on"}:
             raise SettingsError("FAIRVIEW_BILLING must be off or on")
+        if not croniter.is_valid(self.schedule_cron):
+            raise SettingsError("FAIRVIEW_SCHEDULE_CRON must be a cron expression, e.g. * * * * *")
         if self.llm_response_format not in {"json_schema", "json_object"}:
             raise SettingsError("FAIRVIEW_LLM_RESPONSE_FORMAT must be json_schema or json_object")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,10 +118,11 @@ class EmbeddedWorker(Worker[Any]):
     SIGNALS: list[signal.Signals] = []
 
 
-@contextlib.asynccontextmanager
-async def scheduler(db: Database, redis_url: str, public_url: str) -> AsyncIterator[Worker[Any]]:
-    """An SAQ worker with the cron jobs above (every minute; SAQ runs each tick once across
-    workers)."""
+async def run_scheduler(
+    db: Database, redis_url: str, public_url: str, cron: str = "* * * * *"
+) -> None:
+    """An SAQ worker running the jobs above: reminders and expiry on ``cron``, clean-up every
+    five minutes. SAQ enqueues each tick once, whatever the number of workers."""
 
     async def reminders(ctx: Any) -> int:
         return await send_reminders(db, public_url, _now())
@@ -133,25 +133,19 @@ async def scheduler(db: Database, redis_url: str, public_url: str) -> AsyncItera
     async def cleanup(ctx: Any) -> int:
         return await clean_up_abandoned(db, _now())
 
-    queue = Queue.from_url(redis_url, name="fairview-scheduled")
-    worker: Worker[Any] = EmbeddedWorker(
-        queue,
+    worker = EmbeddedWorker(
+        Queue.from_url(redis_url, name="fairview-scheduled"),
         functions=[],
         cron_jobs=[
-            CronJob(reminders, cron="* * * * *", timeout=50),
-            CronJob(expiry, cron="* * * * *", timeout=50),
+            CronJob(reminders, cron=cron, timeout=50),
+            CronJob(expiry, cron=cron, timeout=50),
             CronJob(cleanup, cron="*/5 * * * *", timeout=50),
         ],
         concurrency=2,
     )
-    yield worker
-
-
-async def run_scheduler(db: Database, redis_url: str, public_url: str) -> None:
-    async with scheduler(db, redis_url, public_url) as worker:
-        try:
-            await worker.start()
-        finally:
-            with contextlib.suppress(Exception):
-                await worker.stop()
-            await worker.queue.disconnect()
+    try:
+        await worker.start()
+    finally:
+        with contextlib.suppress(Exception):
+            await worker.stop()
+        await worker.queue.disconnect()

@@ -62,5 +62,11 @@ def test_unknown_environment_is_refused() -> None:
         Settings.from_env({"FAIRVIEW_ENVIRONMENT": "staging"})
 
 
+def test_a_schedule_that_is_not_cron_is_refused() -> None:
+    with pytest.raises(SettingsError, match="FAIRVIEW_SCHEDULE_CRON"):
+        Settings.from_env({"FAIRVIEW_SCHEDULE_CRON": "every minute"})
+    assert Settings.from_env({"FAIRVIEW_SCHEDULE_CRON": "*/5 * * * *"}).schedule_cron
+
+
 def test_env_names_cover_every_setting() -> None:
     assert "FAIRVIEW_KAFKA" in env_names() and "FAIRVIEW_SECRET_KEY" in env_names()
