@@ -6,12 +6,14 @@ idempotent producers) and every consumer de-duplicates by the ids its messages c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -19,6 +21,10 @@ from aiokafka.errors import TopicAlreadyExistsError
 EVENTS = "events"  # domain events relayed from the outbox, keyed by organization id
 AUDIO = "audio"  # 16 kHz PCM chunks from the ingest's audio tap, keyed by answer id
 TRANSCRIPTS = "transcripts"  # final transcripts, keyed by answer id
+
+RETRY_AFTER_S = (0.5, 2.0, 8.0, 30.0)
+
+log = structlog.get_logger("fairview.bus")
 
 
 @dataclass(frozen=True)
@@ -127,3 +133,28 @@ class KafkaBus:
 
 
 Handler = Callable[[Message], Awaitable[None]]
+
+
+async def handle_events(
+    bus: EventBus,
+    group: str,
+    handle: Callable[[dict[str, Any]], Awaitable[object]],
+    retry_after_s: Sequence[float] = RETRY_AFTER_S,
+) -> None:
+    """Run ``handle`` on each domain event of a consumer group, in order. Handlers are
+    idempotent, so a failure (the database restarting, say) is retried after 0.5, 2, 8 and 30 s:
+    moving on would commit the event's offset and lose it. An event that still fails is logged
+    and skipped, so that one bad event cannot stop the group."""
+    async for message in bus.consume([EVENTS], group=group):
+        event = message.value
+        for delay in (*retry_after_s, None):
+            try:
+                await handle(event)
+                break
+            except Exception:
+                where = {"group": group, "event_id": event.get("id"), "type": event.get("type")}
+                if delay is None:
+                    log.exception("event_failed", **where)
+                else:
+                    log.warning("event_retrying", retry_in_s=delay, exc_info=True, **where)
+                    await asyncio.sleep(delay)

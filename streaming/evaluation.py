@@ -26,7 +26,7 @@ from storage.outbox import add_event
 from streaming import evaluations_repository as repo
 from streaming import transcripts_repository
 from streaming.ai_runs import record_run
-from streaming.bus import EVENTS, EventBus
+from streaming.bus import EventBus, handle_events
 
 log = structlog.get_logger("fairview.evaluation")
 
@@ -211,11 +211,9 @@ class Evaluator:
         return None
 
     async def run(self) -> None:
-        async for message in self.bus.consume([EVENTS], group="evaluate"):
-            event: dict[str, Any] = message.value
-            try:
-                outcome = await self.on_event(event)
-                if outcome is not None:
-                    log.info("evaluation", trigger=event.get("type"), outcome=outcome)
-            except Exception:
-                log.exception("evaluation_failed", event_id=event.get("id"))
+        async def evaluate(event: dict[str, Any]) -> None:
+            outcome = await self.on_event(event)
+            if outcome is not None:
+                log.info("evaluation", trigger=event.get("type"), outcome=outcome)
+
+        await handle_events(self.bus, "evaluate", evaluate)

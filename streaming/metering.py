@@ -14,12 +14,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import structlog
 
 from storage.db import Database
-from streaming.bus import EVENTS, EventBus
-
-log = structlog.get_logger("fairview.metering")
+from streaming.bus import EventBus, handle_events
 
 CUMULATIVE = date(1970, 1, 1)  # the period of counters that never reset (storage)
 
@@ -85,8 +82,4 @@ class Metering:
             return await count(conn, UUID(event["organization_id"]), event["id"], usage)
 
     async def run(self) -> None:
-        async for message in self.bus.consume([EVENTS], group="metering"):
-            try:
-                await self.handle(message.value)
-            except Exception:
-                log.exception("metering_failed", event_id=message.value.get("id"))
+        await handle_events(self.bus, "metering", self.handle)

@@ -26,7 +26,7 @@ from storage.objects import ObjectStore
 from storage.outbox import add_event
 from streaming import transcripts_repository as repo
 from streaming.ai_runs import record_run
-from streaming.bus import EVENTS, TRANSCRIPTS, EventBus
+from streaming.bus import TRANSCRIPTS, EventBus, handle_events
 
 log = structlog.get_logger("fairview.transcription")
 
@@ -135,11 +135,8 @@ class Transcriber:
         return "ready"
 
     async def run(self) -> None:
-        async for message in self.bus.consume([EVENTS], group="transcribe"):
-            event: dict[str, Any] = message.value
-            if event.get("type") != "answer.recorded":
-                continue
-            try:
+        async def transcribe(event: dict[str, Any]) -> None:
+            if event.get("type") == "answer.recorded":
                 await self.handle(UUID(event["data"]["answer_id"]))
-            except Exception:  # one bad answer must not stop the worker
-                log.exception("transcription_event_failed", event_id=event.get("id"))
+
+        await handle_events(self.bus, "transcribe", transcribe)

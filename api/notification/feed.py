@@ -20,16 +20,13 @@ import json
 from typing import Any
 from uuid import UUID
 
-import structlog
 from redis.asyncio import Redis
 
 from api.notification import preferences
 from api.notification import repository as repo
 from api.notification.templates import render
 from storage.db import Database
-from streaming.bus import EVENTS, EventBus
-
-log = structlog.get_logger("fairview.notifications")
+from streaming.bus import EventBus, handle_events
 
 KINDS = {
     "interview.completed": "candidate_completed",
@@ -117,8 +114,4 @@ class Feed:
         return len(made)
 
     async def run(self, bus: EventBus) -> None:
-        async for message in bus.consume([EVENTS], group="notifications"):
-            try:
-                await self.handle(message.value)
-            except Exception:
-                log.exception("notification_failed", event_id=message.value.get("id"))
+        await handle_events(bus, "notifications", self.handle)

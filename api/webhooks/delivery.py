@@ -33,7 +33,7 @@ from api.webhooks.schemas import EventType
 from api.webhooks.ssrf import UnsafeUrl, check_url
 from storage.db import Database
 from storage.wakeup import Wakeup
-from streaming.bus import EVENTS, EventBus
+from streaming.bus import EventBus, handle_events
 
 log = structlog.get_logger("fairview.webhooks")
 
@@ -66,11 +66,7 @@ async def fan_out(db: Database, event: dict[str, Any]) -> int:
 
 
 async def run_fan_out(db: Database, bus: EventBus) -> None:
-    async for message in bus.consume([EVENTS], group="webhooks"):
-        try:
-            await fan_out(db, message.value)
-        except Exception:
-            log.exception("webhook_fan_out_failed", event_id=message.value.get("id"))
+    await handle_events(bus, "webhooks", lambda event: fan_out(db, event))
 
 
 def sign(secret: str, event_id: str, body: str, at: datetime) -> dict[str, str]:
