@@ -20,10 +20,12 @@ import json
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from redis.asyncio import Redis
 
 from api.notification import preferences
 from api.notification import repository as repo
+from api.notification.schemas import NotificationOut
 from api.notification.templates import render
 from storage.db import Database
 from streaming.bus import EventBus, handle_events
@@ -44,15 +46,9 @@ def channel(organization_id: UUID, user_id: UUID) -> str:
     return f"notifications:{organization_id}:{user_id}"
 
 
-def notification_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "kind": row["kind"],
-        "candidate_id": str(row["candidate_id"]) if row["candidate_id"] else None,
-        "data": row["data"],
-        "read_at": row["read_at"].isoformat() if row["read_at"] else None,
-        "created_at": row["created_at"].isoformat(),
-    }
+def notification_json(row: dict[str, Any]) -> Any:
+    """A notification as the API returns it (what the bell's stream carries)."""
+    return msgspec.to_builtins(msgspec.convert(row, NotificationOut))
 
 
 class Feed:

@@ -49,7 +49,7 @@ function connect(): void {
   });
 }
 
-export function describe(n: Notification): string {
+export function wording(n: Notification): string {
   const vars = { candidate: n.data.candidate, interview: n.data.interview };
   if (n.kind === "candidate_decided") {
     const decision = n.data.decision ? t(`rv.d.${n.data.decision}` as MessageKey) : "";
@@ -80,7 +80,7 @@ function item(n: Notification, close: () => void): HTMLElement {
           navigate(target(n));
         },
       },
-      describe(n),
+      wording(n),
     ),
     h("time", { class: "muted", datetime: n.created_at }, formatDate(n.created_at, locale())),
   );
