@@ -115,10 +115,9 @@ async def _by_token(request: Req, token: str, subscribe: bool | None) -> s.Unsub
         member = await repo.member_preferences(t, user_id)
         if member is None:
             raise NotFound("You are no longer a member of this organization.", code="not_a_member")
-        opt_out = [k for k in member["email_opt_out"] if k != kind]
-        if subscribe is False or (subscribe is None and kind in member["email_opt_out"]):
-            opt_out.append(kind)
+        opt_out: list[str] = member["email_opt_out"]
         if subscribe is not None:
+            opt_out = [k for k in opt_out if k != kind] + ([] if subscribe else [kind])
             await repo.set_email_opt_out(t, user_id, opt_out)
     return s.UnsubscribeInfo(
         email=member["email"],
