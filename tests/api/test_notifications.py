@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -259,3 +260,25 @@ async def test_decisions_are_told_to_the_creator_unless_they_made_them(
     assert pushed["notification"]["kind"] == "candidate_decided"
     assert pushed["notification"]["data"]["decision"] == "advance"
     assert await db.fetchval("SELECT count(*) FROM notifications") == 1
+
+
+async def test_notifications_page_newest_first_without_overlap(
+    api: ApiClient, db: asyncpg.Connection
+) -> None:
+    me = await api.sign_up()
+    await interview_with_candidate(api, QUESTION)
+    await db.execute(
+        "INSERT INTO notifications (id, organization_id, user_id, event_id, kind, candidate_id,"
+        " data, created_at) SELECT gen_random_uuid(), c.organization_id, $1, 'evt' || n,"
+        " 'candidate_completed', c.id, jsonb_build_object('candidate', 'Cora ' || n,"
+        " 'interview', 'Support lead', 'interview_id', c.interview_id),"
+        " now() - make_interval(mins => n) FROM candidates c, generate_series(1, 25) n",
+        uuid.UUID(me["user"]["id"]),
+    )
+    first = (await api.get("/api/v1/notifications", params={"limit": 20})).json()
+    rest = (
+        await api.get("/api/v1/notifications", params={"limit": 20, "cursor": first["next_cursor"]})
+    ).json()
+    names = [n["data"]["candidate"] for n in first["items"] + rest["items"]]
+    assert names == [f"Cora {n}" for n in range(1, 26)]  # newest first, each once
+    assert first["unread"] == rest["unread"] == 25 and rest["next_cursor"] is None

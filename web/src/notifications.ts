@@ -90,11 +90,20 @@ async function panel(close: () => void): Promise<HTMLElement> {
   const msg = status();
   const list = h("ul", { class: "notifications" });
   const empty = h("p", { class: "muted" }, t("notif.none"));
-  const { data, error } = await api.GET("/api/v1/notifications", { params: { query: { limit: 20 } } });
-  if (error) showError(msg, error);
-  const items = data?.items ?? [];
-  list.replaceChildren(...items.map((n) => item(n, close)));
-  empty.hidden = items.length > 0;
+  const older = h("button", { type: "button", class: "link", hidden: true }, t("notif.older"));
+  let cursor: string | null = null;
+  // A page of notifications, newest first; "Show older" fetches the next one.
+  async function more(): Promise<void> {
+    const query = cursor ? { limit: 20, cursor } : { limit: 20 };
+    const { data, error } = await api.GET("/api/v1/notifications", { params: { query } });
+    if (error) return showError(msg, error);
+    list.append(...data!.items.map((n) => item(n, close)));
+    cursor = data!.next_cursor ?? null;
+    older.hidden = cursor === null;
+    empty.hidden = list.childElementCount > 0;
+  }
+  older.addEventListener("click", () => void more());
+  await more();
   onArrival = (n) => {
     list.prepend(item(n, close));
     empty.hidden = true;
@@ -117,6 +126,7 @@ async function panel(close: () => void): Promise<HTMLElement> {
     { class: "bell-panel", role: "dialog", "aria-label": t("notif.title") },
     h("div", { class: "row" }, h("strong", {}, t("notif.title")), markAll),
     list,
+    older,
     empty,
     msg,
     h("a", { href: "/settings#email-preferences", onclick: () => close() }, t("notif.preferences")),
