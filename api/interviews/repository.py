@@ -235,3 +235,33 @@ async def update_candidate(t: Tenant, candidate_id: UUID, changes: dict[str, Any
         candidate_id,
         *changes.values(),
     )
+
+
+async def set_following(t: Tenant, interview_id: UUID, user_id: UUID, following: bool) -> None:
+    if following:
+        await t.conn.execute(
+            "INSERT INTO interview_followers (organization_id, interview_id, user_id)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            t.organization_id,
+            interview_id,
+            user_id,
+        )
+    else:
+        await t.conn.execute(
+            "DELETE FROM interview_followers"
+            " WHERE organization_id = $1 AND interview_id = $2 AND user_id = $3",
+            t.organization_id,
+            interview_id,
+            user_id,
+        )
+
+
+async def is_following(t: Tenant, interview_id: UUID, user_id: UUID | None) -> bool:
+    found: bool = await t.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM interview_followers"
+        " WHERE organization_id = $1 AND interview_id = $2 AND user_id = $3)",
+        t.organization_id,
+        interview_id,
+        user_id,
+    )
+    return found

@@ -9,7 +9,7 @@ import msgspec
 import msgspec.structs
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import pagination
 from api.context import services
@@ -81,6 +81,7 @@ async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.Int
         i = await service.get(t, interview_id)
         questions = await repo.questions(t, interview_id)
         locked = await repo.has_started_candidates(t, interview_id)
+        following = await repo.is_following(t, interview_id, p.user_id)
     return s.InterviewOut(
         id=i["id"],
         title=i["title"],
@@ -97,6 +98,7 @@ async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.Int
         candidates=_counts(i["candidate_counts"]),
         created_at=i["created_at"],
         updated_at=i["updated_at"],
+        following=following,
     )
 
 
@@ -222,6 +224,27 @@ class InterviewController(Controller):
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             new_id = await service.duplicate(t, p, interview_id)
         return await interview_out(request, p, new_id)
+
+    @put(
+        "/{interview_id:uuid}/following",
+        responses=error_responses(400, 404),
+        summary="Follow or stop following",
+    )
+    async def set_following(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.Following],
+    ) -> s.Following:
+        """Hear (or stop hearing) about this interview's candidates: completions, ready
+        evaluations, decisions and undeliverable invitations, in the bell and by email."""
+        p.require("candidates:read")
+        user_id = p.person()
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await service.get(t, interview_id)
+            await repo.set_following(t, interview_id, user_id, data.following)
+        return data
 
     @post(
         "/{interview_id:uuid}/public-link",

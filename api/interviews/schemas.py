@@ -101,6 +101,7 @@ class InterviewOut(msgspec.Struct):
     candidates: CandidateCounts
     created_at: datetime
     updated_at: datetime
+    following: bool = False  # you hear about its candidates (bell, team emails); keys: false
 
 
 class InterviewSummary(msgspec.Struct):
@@ -116,6 +117,10 @@ class InterviewSummary(msgspec.Struct):
 class InterviewPage(msgspec.Struct):
     items: list[InterviewSummary]
     next_cursor: str | None
+
+
+class Following(msgspec.Struct):
+    following: bool
 
 
 class StatusChange(msgspec.Struct):

@@ -63,6 +63,8 @@ async def create(t: Tenant, p: Principal, values: dict[str, Any]) -> UUID:
         values["role_description"] = values["role_description"] or template["role_description"]
     interview_id = uuid4()
     await repo.create_interview(t, {**values, "id": interview_id, "created_by": p.user_id})
+    if p.user_id is not None:
+        await repo.set_following(t, interview_id, p.user_id, True)  # the creator hears first
     await repo.replace_questions(t, interview_id, [_question_values(q) for q in questions])
     await identity_repo.record_audit(
         t, "interview.created", values["title"], {}, p.user_id, p.api_key_id

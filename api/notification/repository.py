@@ -70,11 +70,10 @@ async def mark_failed_attempt(
 
 
 async def audience(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
-    """A candidate, their interview, and who hears about them: the interview's creator while a
-    member, else the organization's owners (so that nothing goes unheard)."""
+    """A candidate, their interview, and who hears about them: the members who follow the
+    interview, else the organization's owners (so that nothing goes unheard)."""
     row = await t.conn.fetchrow(
-        "SELECT c.name, c.interview_id, i.title, i.created_by,"
-        " coalesce(i.brand_name, o.name) AS organization"
+        "SELECT c.name, c.interview_id, i.title, coalesce(i.brand_name, o.name) AS organization"
         " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
         " JOIN organizations o ON o.id = c.organization_id"
         " WHERE c.organization_id = $1 AND c.id = $2",
@@ -84,12 +83,15 @@ async def audience(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:
     if row is None:
         return None
     members = await t.conn.fetch(
-        "SELECT u.id, u.email, u.name, u.locale, m.email_opt_out FROM memberships m"
-        " JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND (m.user_id = $2"
-        " OR (m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships"
-        " WHERE organization_id = $1 AND user_id = $2)))",
+        "WITH followers AS (SELECT f.user_id FROM interview_followers f JOIN memberships m"
+        "   ON m.organization_id = f.organization_id AND m.user_id = f.user_id"
+        "   WHERE f.organization_id = $1 AND f.interview_id = $2)"
+        " SELECT u.id, u.email, u.name, u.locale, m.email_opt_out FROM memberships m"
+        " JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1"
+        " AND (m.user_id IN (SELECT user_id FROM followers)"
+        "      OR (m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM followers)))",
         t.organization_id,
-        row["created_by"],
+        row["interview_id"],
     )
     return {**dict(row), "members": [dict(m) for m in members]}
 

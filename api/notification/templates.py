@@ -131,14 +131,16 @@ TEMPLATES["candidate_completed_team"] = {
         "body": "Hi {name},\n\n{candidate} has finished the interview {interview}. Transcripts"
         " and evaluations appear on the candidate's page as soon as they are ready.",
         "action": "Review the answers",
-        "footer": "You get this email because you created this interview.",
+        "footer": "You get this email because you follow this interview (you can stop on its"
+        " page).",
     },
     "ru": {
         "subject": "{candidate} завершил(а) интервью «{interview}»",
         "body": "Здравствуйте, {name}!\n\n{candidate} прошёл(а) интервью «{interview}»."
         " Расшифровки и оценки появятся на странице кандидата, как только будут готовы.",
         "action": "Посмотреть ответы",
-        "footer": "Вы получили это письмо, потому что создали это интервью.",
+        "footer": "Вы получили это письмо, потому что следите за этим интервью (это можно"
+        " отключить на его странице).",
     },
 }
 
@@ -150,7 +152,8 @@ TEMPLATES["evaluation_ready"] = {
         " evaluation is advisory: the evidence is quoted from the transcript so that you can check"
         " it, and the decision is yours.",
         "action": "Review the evaluation",
-        "footer": "You get this email because you created this interview.",
+        "footer": "You get this email because you follow this interview (you can stop on its"
+        " page).",
     },
     "ru": {
         "subject": "Оценка готова: {candidate}, «{interview}»",
@@ -159,7 +162,8 @@ TEMPLATES["evaluation_ready"] = {
         " рекомендательный характер: доказательства процитированы из расшифровки, чтобы их можно"
         " было проверить, а решение принимаете вы.",
         "action": "Посмотреть оценку",
-        "footer": "Вы получили это письмо, потому что создали это интервью.",
+        "footer": "Вы получили это письмо, потому что следите за этим интервью (это можно"
+        " отключить на его странице).",
     },
 }
 

@@ -18,6 +18,19 @@ CREATE INDEX notifications_inbox ON notifications (organization_id, user_id, cre
 CREATE INDEX notifications_unread ON notifications (organization_id, user_id) WHERE read_at IS NULL;
 SELECT fairview_tenant_table('notifications');
 
+-- Members who hear about an interview's candidates (bell and team emails). The creator follows
+-- from the start; anyone who can see candidates may follow or stop.
+CREATE TABLE interview_followers (
+  organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  interview_id uuid NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (interview_id, user_id)
+);
+SELECT fairview_tenant_table('interview_followers');
+INSERT INTO interview_followers (organization_id, interview_id, user_id)
+  SELECT organization_id, id, created_by FROM interviews WHERE created_by IS NOT NULL;
+
 -- Team emails a member turned off (per organization): e.g. {candidate_completed_team}.
 ALTER TABLE memberships ADD COLUMN email_opt_out text[] NOT NULL DEFAULT '{}';
 
@@ -30,4 +43,5 @@ ALTER TABLE email_deliveries ADD COLUMN unsubscribe_url text;
 ALTER TABLE email_deliveries DROP COLUMN unsubscribe_url;
 ALTER TABLE candidates DROP COLUMN invitation_email_id;
 ALTER TABLE memberships DROP COLUMN email_opt_out;
+DROP TABLE interview_followers;
 DROP TABLE notifications;

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from api.notification.feed import Feed
 from fairview.settings import Settings
 from storage.db import Database
+from tests.api.test_team import invite, join
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient, interview_with_candidate
 from tests.services import Inbox, body_text
@@ -84,7 +85,7 @@ async def complete(server: str, token: str, answer: str = "I use Fairview daily.
     assert (await c.post("/finish")).status_code == 204
 
 
-async def invite(api: ApiClient, interview_id: str, name: str, email: str) -> str:
+async def invite_candidate(api: ApiClient, interview_id: str, name: str, email: str) -> str:
     r = await api.post(
         f"/api/v1/interviews/{interview_id}/candidates",
         json={"name": name, "email": email, "send_email": False},
@@ -187,7 +188,7 @@ async def test_one_click_unsubscribe_stops_that_email_only_and_can_be_undone(
     assert prefs == {"candidate_completed": False, "evaluation_ready": True}
 
     # The next completion still rings the bell and sends the evaluation email, not this one.
-    await complete(server, await invite(api, interview["id"], "Dan", "dan@example.com"))
+    await complete(server, await invite_candidate(api, interview["id"], "Dan", "dan@example.com"))
     await inbox.wait_for(lambda m: m["Subject"] == "Evaluation ready: Dan for Support lead")
     assert not [m for m in inbox.messages if m["Subject"] == "Dan completed Support lead"]
     kinds = await db.fetch(
@@ -282,3 +283,36 @@ async def test_notifications_page_newest_first_without_overlap(
     names = [n["data"]["candidate"] for n in first["items"] + rest["items"]]
     assert names == [f"Cora {n}" for n in range(1, 26)]  # newest first, each once
     assert first["unread"] == rest["unread"] == 25 and rest["next_cursor"] is None
+
+
+async def test_followers_hear_and_the_owners_when_nobody_follows(
+    api: ApiClient, server: str, inbox: Inbox, client_factory: Any, db: asyncpg.Connection
+) -> None:
+    await api.sign_up(email="ada@example.com", name="Ada Lovelace")
+    interview, token = await interview_with_candidate(api, QUESTION)
+    url = f"/api/v1/interviews/{interview['id']}"
+    assert (await api.get(url)).json()["following"] is True  # the creator follows
+    await invite(api, "grace@example.com", role="reviewer")
+    grace = client_factory()
+    await join(grace, inbox, "grace@example.com")
+    assert (await grace.get(url)).json()["following"] is False
+    r = await grace.request("PUT", f"{url}/following", json={"following": True})
+    assert r.status_code == 200 and r.json() == {"following": True}
+
+    await complete(server, token)
+    for who in ("ada@example.com", "grace@example.com"):
+        await inbox.wait_for(lambda m, w=who: m["To"] == w and "Cora completed" in m["Subject"])
+
+    # Nobody follows any more: the owners hear, so that nothing goes unheard.
+    for client in (api, grace):
+        r = await client.request("PUT", f"{url}/following", json={"following": False})
+        assert r.json() == {"following": False}
+    await complete(server, await invite_candidate(api, interview["id"], "Dan", "dan@example.com"))
+    await inbox.wait_for(lambda m: m["To"] == "ada@example.com" and "Dan completed" in m["Subject"])
+    told = await db.fetch(
+        "SELECT u.email FROM notifications n JOIN users u ON u.id = n.user_id"
+        " JOIN candidates c ON c.id = n.candidate_id WHERE c.name = 'Dan'"
+        " AND n.kind = 'candidate_completed'"
+    )
+    assert [r["email"] for r in told] == ["ada@example.com"]
+    assert not [m for m in inbox.to("grace@example.com") if "Dan completed" in m["Subject"]]

@@ -84,6 +84,12 @@ async def test_the_bell_rings_live_and_unsubscribing_takes_one_click(
     await expect(row).to_contain_text("Email not delivered: ")
     await expect(row).to_contain_text("No such user")
 
+    # Stop following the interview from its page.
+    await page.get_by_role("button", name="Following").click()
+    unfollowed = page.get_by_role("button", name="Follow", exact=True)
+    await expect(unfollowed).to_have_attribute("aria-pressed", "false")
+    assert (await api.get(f"/api/v1/interviews/{interview['id']}")).json()["following"] is False
+
 
 async def candidate_id(api: ApiClient, interview: dict[str, Any]) -> str:
     items = (await api.get(f"/api/v1/interviews/{interview['id']}/candidates")).json()["items"]

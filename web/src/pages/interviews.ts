@@ -123,6 +123,24 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
   const path = { params: { path: { interview_id: id } } };
   const reload = () => navigate(`/interviews/${id}`, true);
 
+  // Following: who hears about this interview's candidates (bell and team emails).
+  function followButton(): HTMLElement {
+    const label = () => t(interview.following ? "iv.following" : "iv.follow");
+    const el: HTMLButtonElement = button(label(), {
+      "aria-pressed": String(interview.following),
+      title: t("iv.followHint"),
+      onclick: async () => {
+        const r = await api.PUT("/api/v1/interviews/{interview_id}/following", { ...path, body: { following: !interview.following } });
+        if (r.error) return showError(msg, r.error);
+        interview = { ...interview, following: r.data!.following };
+        el.textContent = label();
+        el.setAttribute("aria-pressed", String(interview.following));
+        showOk(msg, t(interview.following ? "iv.followOn" : "iv.followOff"));
+      },
+    });
+    return el;
+  }
+
   // Status and actions
   const transitions: Record<Interview["status"], [Interview["status"], string][]> = {
     draft: [["active", t("iv.activate")], ["archived", t("iv.archive")]],
@@ -144,6 +162,7 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
         },
       }),
     ),
+    followButton(),
     button(t("iv.duplicate"), {
       onclick: async () => {
         const r = await api.POST("/api/v1/interviews/{interview_id}/duplicate", path);
