@@ -73,18 +73,20 @@ async def list_interviews(
     return [dict(r) for r in rows]
 
 
+# What describes an interview (and a duplicate copies), apart from its questions and state.
+DETAILS = (
+    "title",
+    "role_description",
+    "intro",
+    "language",
+    "brand_name",
+    "brand_logo_url",
+    "reminder_hours",
+)
+
+
 async def update_interview(t: Tenant, interview_id: UUID, changes: dict[str, Any]) -> None:
-    allowed = {
-        "title",
-        "role_description",
-        "intro",
-        "language",
-        "brand_name",
-        "brand_logo_url",
-        "reminder_hours",
-        "status",
-        "public_token_hash",
-    }
+    allowed = {*DETAILS, "status", "public_token_hash"}
     if set(changes) - allowed:
         raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
     if not changes:

@@ -128,16 +128,7 @@ async def duplicate(t: Tenant, p: Principal, interview_id: UUID) -> UUID:
     p.require("interviews:manage")
     source = await get(t, interview_id)
     questions = await repo.questions(t, interview_id)
-    keys = (
-        "title",
-        "role_description",
-        "intro",
-        "language",
-        "brand_name",
-        "brand_logo_url",
-        "reminder_hours",
-    )
-    values = {k: source[k] for k in keys}
+    values = {k: source[k] for k in repo.DETAILS}
     values["title"] = f"{source['title']} (copy)"[:200]
     return await create(t, p, {**values, "questions": questions})
 

@@ -36,10 +36,8 @@ KINDS = {
     "candidate.decided": "candidate_decided",
     "invitation.undeliverable": "invitation_failed",
 }
-EMAILS: dict[str, tuple[preferences.Kind, str]] = {  # notification kind -> (preference, template)
-    "candidate_completed": ("candidate_completed", "candidate_completed_team"),
-    "evaluation_ready": ("evaluation_ready", "evaluation_ready"),
-}
+# Notification kinds that also email (each a preference of that name): their templates.
+EMAILS = {"candidate_completed": "candidate_completed_team", "evaluation_ready": "evaluation_ready"}
 
 
 def channel(organization_id: UUID, user_id: UUID) -> str:
@@ -89,14 +87,14 @@ class Feed:
                 made.append(
                     (member["id"], {"notification": notification_json(row), "unread": unread})
                 )
-                if kind in EMAILS and EMAILS[kind][0] not in member["email_opt_out"]:
-                    pref, template = EMAILS[kind]
+                if kind in EMAILS and kind not in member["email_opt_out"]:
+                    template = EMAILS[kind]
                     mail = render(
                         template,
                         member["locale"],
                         f"{self.public_url}/candidates/{candidate_id}",
                         unsubscribe=preferences.links(
-                            self.public_url, self.secret_key, member["id"], org, pref
+                            self.public_url, self.secret_key, member["id"], org, kind
                         ),
                         name=member["name"],
                         candidate=who["name"],

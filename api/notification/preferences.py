@@ -30,8 +30,9 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def links(
-    public_url: str, secret: str, user_id: UUID, organization_id: UUID, kind: Kind
+    public_url: str, secret: str, user_id: UUID, organization_id: UUID, kind: str
 ) -> Unsubscribe:
+    """The links for one kind of team email (one of KINDS; ``read`` refuses any other)."""
     token = _serializer(secret).dumps({"u": str(user_id), "o": str(organization_id), "k": kind})
     return Unsubscribe(
         page=f"{public_url}/unsubscribe?token={token}",

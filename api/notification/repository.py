@@ -147,17 +147,25 @@ async def unread_count(t: Tenant, user_id: UUID) -> int:
     return count
 
 
-async def mark_read(t: Tenant, user_id: UUID, notification_id: UUID | None) -> bool:
-    """Mark one notification (or, with None, all) read: False if there is no such one."""
-    status = await t.conn.execute(
+async def mark_read(t: Tenant, user_id: UUID, notification_id: UUID) -> bool:
+    """Mark one of the member's notifications read: False if they have no such one."""
+    found = await t.conn.fetchval(
         "UPDATE notifications SET read_at = coalesce(read_at, now())"
-        " WHERE organization_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id = $3)"
-        " AND ($3::uuid IS NOT NULL OR read_at IS NULL)",
+        " WHERE organization_id = $1 AND user_id = $2 AND id = $3 RETURNING true",
         t.organization_id,
         user_id,
         notification_id,
     )
-    return notification_id is None or status != "UPDATE 0"
+    return bool(found)
+
+
+async def mark_all_read(t: Tenant, user_id: UUID) -> None:
+    await t.conn.execute(
+        "UPDATE notifications SET read_at = now()"
+        " WHERE organization_id = $1 AND user_id = $2 AND read_at IS NULL",
+        t.organization_id,
+        user_id,
+    )
 
 
 async def member_preferences(t: Tenant, user_id: UUID) -> dict[str, Any] | None:

@@ -29,12 +29,13 @@ from storage.db import Tenant
 Req = Request[Any, Any, Any]
 
 
-async def publish_unread(svc: Services, t: Tenant, user_id: UUID) -> None:
+async def publish_unread(svc: Services, t: Tenant, user_id: UUID) -> s.UnreadCount:
     """Tell the member's open tabs the new unread count (after reading in one of them)."""
     unread = await repo.unread_count(t, user_id)
     await svc.redis.publish(
         channel(t.organization_id, user_id), json.dumps({"type": "unread", "unread": unread})
     )
+    return s.UnreadCount(unread)
 
 
 class NotificationController(Controller):
@@ -86,8 +87,7 @@ class NotificationController(Controller):
         async with svc.db.tenant(p.organization_id) as t:
             if not await repo.mark_read(t, user_id, notification_id):
                 raise NotFound("No such notification.")
-            await publish_unread(svc, t, user_id)
-            return s.UnreadCount(await repo.unread_count(t, user_id))
+            return await publish_unread(svc, t, user_id)
 
     @post("/read-all")
     async def read_all(self, request: Req, p: NamedDependency[Principal]) -> s.UnreadCount:
@@ -95,9 +95,8 @@ class NotificationController(Controller):
         user_id = p.person()
         svc = services(request.app.state)
         async with svc.db.tenant(p.organization_id) as t:
-            await repo.mark_read(t, user_id, None)
-            await publish_unread(svc, t, user_id)
-        return s.UnreadCount(0)
+            await repo.mark_all_read(t, user_id)
+            return await publish_unread(svc, t, user_id)
 
 
 def _preferences(opt_out: Sequence[str]) -> s.EmailPreferences:

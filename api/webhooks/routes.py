@@ -4,9 +4,7 @@ attempt; send a test event; redeliver."""
 from __future__ import annotations
 
 import base64
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,6 +19,7 @@ from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.webhooks import repository as repo
 from api.webhooks import schemas as s
+from api.webhooks.delivery import payload_of
 from api.webhooks.ssrf import UnsafeUrl, check_url
 from storage.db import Tenant
 
@@ -123,12 +122,7 @@ class WebhookController(Controller):
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await existing_endpoint(t, endpoint_id)
             rows = await repo.deliveries(t, endpoint_id)
-        items = []
-        for r in rows:
-            log = r.pop("attempt_log")
-            log = json.loads(log) if isinstance(log, str) else log
-            items.append(s.DeliveryOut(**r, attempt_log=[s.DeliveryAttempt(**a) for a in log]))
-        return s.DeliveryList(items)
+        return s.DeliveryList([msgspec.convert(r, s.DeliveryOut) for r in rows])
 
     @post("/{endpoint_id:uuid}/test")
     async def send_test(
@@ -137,11 +131,9 @@ class WebhookController(Controller):
         """Send a `webhook.test` event to this endpoint now."""
         p.require("organization:manage")
         event_id = f"evt_test_{uuid4().hex}"
-        payload = {
-            "type": "webhook.test",
-            "timestamp": datetime.now(UTC).isoformat(),
-            "data": {"message": "A test event from Fairview."},
-        }
+        payload = payload_of(
+            {"type": "webhook.test", "data": {"message": "A test event from Fairview."}}
+        )
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await existing_endpoint(t, endpoint_id)
             delivery_id = await repo.add_delivery(t, endpoint_id, event_id, "webhook.test", payload)

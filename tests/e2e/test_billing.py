@@ -40,6 +40,18 @@ async def webhook(product: str, e: dict[str, Any]) -> None:
     assert r.status_code == 200, r.text
 
 
+async def stop_at(page: Any, pattern: str, text: str) -> list[str]:
+    """Stripe's pages, which the browser reaches but the test serves: the URLs it opened."""
+    opened: list[str] = []
+
+    async def serve(route: Any) -> None:
+        opened.append(route.request.url)
+        await route.fulfill(status=200, body=text, content_type="text/plain")
+
+    await page.route(pattern, serve)
+    return opened
+
+
 async def test_owner_upgrades_and_manages_billing(
     product: str, browser: Any, inbox: Inbox, replay: tuple[str, StripeReplay]
 ) -> None:
@@ -51,13 +63,7 @@ async def test_owner_upgrades_and_manages_billing(
     await expect(page.locator("li[data-limit='seats']")).to_contain_text("1 of 2")
 
     # Choosing a plan goes to Stripe Checkout (the browser is stopped at Stripe's door).
-    checkout: list[str] = []
-
-    async def stripe_page(route: Any) -> None:
-        checkout.append(route.request.url)
-        await route.fulfill(status=200, body="Stripe Checkout", content_type="text/plain")
-
-    await page.route("https://checkout.stripe.com/**", stripe_page)
+    checkout = await stop_at(page, "https://checkout.stripe.com/**", "Stripe Checkout")
     await page.get_by_role("button", name="Choose Starter").click()
     await expect(page.get_by_text("Stripe Checkout")).to_be_visible()
     assert checkout[0].startswith("https://checkout.stripe.com/c/pay/cs_test_")
@@ -90,13 +96,7 @@ async def test_owner_upgrades_and_manages_billing(
     await expect(page.get_by_role("cell", name="$49.00")).to_be_visible()
     await page.screenshot(path=str(ARTIFACTS / "billing-starter.png"), full_page=True)
 
-    portal: list[str] = []
-
-    async def stripe_portal(route: Any) -> None:
-        portal.append(route.request.url)
-        await route.fulfill(status=200, body="Stripe portal", content_type="text/plain")
-
-    await page.route("https://billing.stripe.com/**", stripe_portal)
+    await stop_at(page, "https://billing.stripe.com/**", "Stripe portal")
     await page.get_by_role("button", name="Manage payment and subscription").click()
     await expect(page.get_by_text("Stripe portal")).to_be_visible()
     assert replay[1].requests[-1][1]["customer"] == "cus_test_1"
