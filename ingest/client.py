@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import av
 import httpx
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import VideoStreamTrack
 
@@ -64,18 +65,30 @@ async def publish(
     audio_file: str,
     video: bool,
     loop_audio: bool = False,
+    video_codec_first: str | None = None,
+    rewrite_offer: Callable[[str], str] | None = None,
 ) -> WhipSession:
-    """Offer audio (from a file, played in real time) and optionally video; return the session."""
+    """Offer audio (from a file, played in real time) and optionally video; return the session.
+
+    ``video_codec_first`` (e.g. ``"video/H264"``) orders the offer's video codecs as clients that
+    prefer another codec do; ``rewrite_offer`` changes the offer's text as other stacks write it.
+    """
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     player = MediaPlayer(audio_file, loop=loop_audio)
     assert player.audio is not None
     pc.addTrack(player.audio)
     if video:
-        pc.addTrack(MovingPatternTrack())
+        sender = pc.addTrack(MovingPatternTrack())
+        if video_codec_first:
+            transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            first = [c for c in codecs if c.mimeType.lower() == video_codec_first.lower()]
+            transceiver.setCodecPreferences(first + [c for c in codecs if c not in first])
     await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription.sdp
     response = await client.post(
         whip_url,
-        content=pc.localDescription.sdp,
+        content=rewrite_offer(offer) if rewrite_offer else offer,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sdp"},
     )
     if response.status_code != 201:

@@ -92,7 +92,7 @@ class Ingest:
                     answer["status"] if answer["status"] != "recording" else "pending",
                     None,
                 )
-            raise StreamRefused(400, "unsupported_media", exc.detail) from exc
+            raise StreamRefused(400, exc.code, exc.detail) from exc
         return session, answer_sdp
 
     @staticmethod

@@ -18,8 +18,10 @@ from uuid import UUID, uuid4
 
 import structlog
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import OperationError
 from aiortc.mediastreams import MediaStreamError
 
+from ingest import interop
 from ingest.audio_tap import AudioTap
 from ingest.passthrough import EncodedVideoFrame
 from ingest.recorder import RecordingStats, WebmRecorder
@@ -29,12 +31,16 @@ from streaming.bus import EventBus
 log = structlog.get_logger("fairview.ingest")
 
 NO_MEDIA_TIMEOUT_S = 4.0  # a dead peer is noticed by ICE consent only after ~30 s
+CODEC_REFUSED = (
+    "The offer's codecs are not supported: send Opus audio and VP8 video "
+    "(browsers: put VP8 first with setCodecPreferences)."
+)
 
 
 class NegotiationError(Exception):
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, code: str = "unsupported_media") -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail, self.code = detail, code
 
 
 @dataclass
@@ -101,12 +107,18 @@ class IngestSession:
             if self.pc.connectionState in ("failed", "closed"):
                 self.end("connection_lost")
 
+        offer_sdp = interop.clean_offer(offer_sdp)
+        interop.recv_transceivers(self.pc, interop.offered_kinds(offer_sdp))
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except ValueError as exc:
             await self.pc.close()
             raise NegotiationError(f"The SDP offer is not valid: {exc}") from exc
-        kinds = {t.kind for t in self.pc.getTransceivers() if t.receiver}
+        except OperationError as exc:  # no codec in common
+            await self.pc.close()
+            raise NegotiationError(CODEC_REFUSED, "unsupported_codec") from exc
+        interop.answer_as_dtls_server(self.pc)
+        kinds = {t.kind for t in self.pc.getTransceivers() if t.mid is not None}
         if "audio" not in kinds:
             await self.pc.close()
             raise NegotiationError("The offer has no audio: every answer needs a microphone.")
@@ -117,11 +129,11 @@ class IngestSession:
         await self.pc.setLocalDescription(answer)
         if self.video and "VP8" not in self.pc.localDescription.sdp:
             await self.pc.close()
-            raise NegotiationError("The offer's video codecs are not supported; send VP8.")
+            raise NegotiationError(CODEC_REFUSED, "unsupported_codec")
         self.recorder.start()
         self.tap.start()
         self._tasks.append(asyncio.create_task(self._watch()))
-        return str(self.pc.localDescription.sdp)
+        return interop.ask_for_opus_fec(str(self.pc.localDescription.sdp))
 
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError):

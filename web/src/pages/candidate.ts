@@ -38,6 +38,9 @@ function stopStream(stream: MediaStream | null): void {
 function levelMeter(stream: MediaStream): { el: HTMLElement; stop: () => void } {
   const meter = h("meter", { min: "0", max: "1", value: "0", "aria-label": t("c.level"), class: "level" });
   const ctx = new AudioContext();
+  // Created after getUserMedia's prompt, the context may start suspended (Firefox does): the
+  // meter would stay at 0. The page has had the user's click, so resuming is allowed.
+  if (ctx.state === "suspended") void ctx.resume();
   const analyser = ctx.createAnalyser();
   ctx.createMediaStreamSource(stream).connect(analyser);
   const buf = new Float32Array(analyser.fftSize);

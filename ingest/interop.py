@@ -1,0 +1,86 @@
+"""What other WebRTC stacks send, made acceptable to aiortc, in one place.
+
+Each rule here was measured against a real client (see docs/whip.md, "Clients"):
+
+- **mDNS host candidates** (Firefox's default, ``<uuid>.local``): the server cannot resolve a
+  client's LAN name, and with ``a=end-of-candidates`` aioice then gives up before the browser's
+  connectivity checks arrive. ``clean_offer`` drops such candidates and, when it did, the
+  end-of-candidates marker, so the checks' peer-reflexive candidates connect.
+- **DTLS role**: for an ``actpass`` offer aiortc answers ``active`` (DTLS client) and offers only
+  ECDSA suites, which fails against GStreamer ``webrtcbin``'s RSA certificate ("no shared
+  cipher"). ``answer_as_dtls_server`` makes the ingest the DTLS server (``a=setup:passive``), which
+  every client must accept for an ``actpass`` offer (RFC 8842). It sets the transport's role
+  through aiortc's private ``RTCDtlsTransport._set_role``, the only hook there is; a test pins it.
+- **Codec order**: aiortc keeps the offer's order, so an offer listing H.264 first would be
+  answered H.264, which the ingest does not record. ``recv_transceivers`` prepares the
+  transceivers with VP8 (and its retransmission format) as the only video codec before the offer
+  is applied.
+- **Opus in-band FEC**: senders add FEC only when the receiver's format parameters ask for it;
+  ``ask_for_opus_fec`` adds ``useinbandfec=1`` to the answer's Opus line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpReceiver
+
+_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ (\S+) ", re.IGNORECASE)
+_OPUS = re.compile(r"^a=rtpmap:(\d+) opus/48000", re.IGNORECASE)
+_FMTP = re.compile(r"^a=fmtp:(\d+) ")
+VIDEO_CODECS = ("video/vp8", "video/rtx")
+
+
+def clean_offer(sdp: str) -> str:
+    """Drop candidates the server cannot resolve (and then ``a=end-of-candidates``)."""
+    lines = sdp.splitlines()
+    kept = [
+        line
+        for line in lines
+        if not ((m := _CANDIDATE.match(line)) and m.group(1).lower().endswith(".local"))
+    ]
+    if len(kept) != len(lines):
+        kept = [line for line in kept if line.strip() != "a=end-of-candidates"]
+    return "\r\n".join(kept) + "\r\n"
+
+
+def offered_kinds(sdp: str) -> list[str]:
+    return [line[2:].split(" ", 1)[0] for line in sdp.splitlines() if line.startswith("m=")]
+
+
+def recv_transceivers(pc: RTCPeerConnection, kinds: list[str]) -> None:
+    """One receive-only transceiver per offered audio/video line, video limited to VP8."""
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    assert capabilities is not None
+    vp8 = [c for c in capabilities.codecs if c.mimeType.lower() in VIDEO_CODECS]
+    for kind in kinds:
+        if kind in ("audio", "video"):
+            transceiver = pc.addTransceiver(kind, direction="recvonly")
+            if kind == "video":
+                transceiver.setCodecPreferences(vp8)
+
+
+def answer_as_dtls_server(pc: RTCPeerConnection) -> None:
+    """Take the DTLS server role wherever the offer left the choice to us (``actpass``)."""
+    for transceiver in pc.getTransceivers():
+        transport: Any = transceiver.receiver.transport
+        if transport._role == "auto":
+            transport._set_role("server")
+
+
+def ask_for_opus_fec(sdp: str) -> str:
+    """Add ``useinbandfec=1`` to the answer's Opus format parameters."""
+    lines = sdp.splitlines()
+    opus = {m.group(1) for line in lines if (m := _OPUS.match(line))}
+    with_fmtp = {m.group(1) for line in lines if (m := _FMTP.match(line)) and m.group(1) in opus}
+    out: list[str] = []
+    for line in lines:
+        fmtp = _FMTP.match(line)
+        if fmtp and fmtp.group(1) in opus and "useinbandfec" not in line:
+            line += ";useinbandfec=1"
+        out.append(line)
+        rtpmap = _OPUS.match(line)
+        if rtpmap and rtpmap.group(1) not in with_fmtp:
+            out.append(f"a=fmtp:{rtpmap.group(1)} useinbandfec=1")
+    return "\r\n".join(out) + "\r\n"
