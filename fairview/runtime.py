@@ -37,7 +37,7 @@ from ingest.service import Ingest
 from storage.db import Database
 from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
-from streaming.bus import AUDIO, EVENTS, TRANSCRIPTS, KafkaBus
+from streaming.bus import KafkaBus
 from streaming.evaluation import Evaluator
 from streaming.live import LiveTranscriber
 from streaming.metering import Metering
@@ -69,7 +69,7 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
     await db.connect()
     try:
         await bus.start()
-        await bus.ensure_topics([EVENTS, AUDIO, TRANSCRIPTS])
+        await bus.ensure_topics(settings.topic_partitions)
         try:
             limiter = MovingWindowRateLimiter(
                 RedisStorage("async+" + settings.redis_url, implementation="redispy")

@@ -33,6 +33,10 @@ class Settings:
     kafka_port: int = 19092
     # Consumer-group session timeout: a group waits half of it to (re)balance members.
     kafka_session_timeout_ms: int = 10_000
+    # Partitions per topic, created with the topics (e.g. "audio=48,pipeline=48"); unnamed
+    # topics keep their defaults (streaming.bus.PARTITIONS). A group's members beyond its
+    # topic's partitions get no work, so size them for the most workers you will run.
+    kafka_partitions: str = ""
     object_store: str = str(ROOT / "var" / "objects")  # a directory or s3://bucket/prefix
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
@@ -91,6 +95,21 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def topic_partitions(self) -> dict[str, int]:
+        from streaming.bus import PARTITIONS
+
+        wanted = dict(PARTITIONS)
+        for item in filter(None, (i.strip() for i in self.kafka_partitions.split(","))):
+            topic, _, count = item.partition("=")
+            if topic not in PARTITIONS or not count.isdigit() or int(count) < 1:
+                raise SettingsError(
+                    "FAIRVIEW_KAFKA_PARTITIONS must be topic=count pairs, e.g. audio=48,"
+                    f"pipeline=48, for the topics {', '.join(PARTITIONS)}"
+                )
+            wanted[topic] = int(count)
+        return wanted
+
+    @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
 
@@ -130,6 +149,7 @@ class Settings:
             raise SettingsError("FAIRVIEW_BILLING must be off or on")
         if not croniter.is_valid(self.schedule_cron):
             raise SettingsError("FAIRVIEW_SCHEDULE_CRON must be a cron expression, e.g. * * * * *")
+        self.topic_partitions  # noqa: B018 - refuses a malformed FAIRVIEW_KAFKA_PARTITIONS
         if self.llm_response_format not in {"json_schema", "json_object"}:
             raise SettingsError("FAIRVIEW_LLM_RESPONSE_FORMAT must be json_schema or json_object")
 

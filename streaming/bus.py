@@ -9,18 +9,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from prometheus_client import Gauge
 
 EVENTS = "events"  # domain events relayed from the outbox, keyed by organization id
+# The AI pipeline's events again, keyed by the answer (or candidate) they concern, so that the
+# work of one organization spreads over every transcribe and evaluate worker.
+PIPELINE = "pipeline"
 AUDIO = "audio"  # 16 kHz PCM chunks from the ingest's audio tap, keyed by answer id
 TRANSCRIPTS = "transcripts"  # final transcripts, keyed by answer id
+
+# Partitions bound how many members of a consumer group get work: sized for a dozen workers
+# (audio and pipeline: two partitions each). More can be set, never fewer (FAIRVIEW_KAFKA_PARTITIONS).
+PARTITIONS = {EVENTS: 12, PIPELINE: 24, AUDIO: 24, TRANSCRIPTS: 12}
+# Which events go to PIPELINE too, and the field of ``data`` that keys them there.
+PIPELINE_KEYS = {
+    "answer.recorded": "answer_id",
+    "transcript.ready": "answer_id",
+    "interview.completed": "candidate_id",
+}
 
 RETRY_AFTER_S = (0.5, 2.0, 8.0, 30.0)
 
@@ -69,21 +83,37 @@ class KafkaBus:
         )
         await self._producer.start()
 
-    async def ensure_topics(self, topics: list[str], partitions: int = 1) -> None:
-        """Create missing topics up front, so that consumer groups subscribe to existing topics
-        instead of being rebalanced when a producer creates one mid-stream."""
+    async def ensure_topics(self, partitions: Mapping[str, int]) -> dict[str, int]:
+        """Create missing topics up front (so that consumer groups subscribe to existing topics
+        instead of being rebalanced when a producer creates one mid-stream), each with its
+        number of partitions; returns the partitions each topic has. A topic that exists with
+        fewer is reported, not changed: growing it moves keys to other partitions, which breaks
+        their order while messages are in flight (docs/deploy.md says how to grow it)."""
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap_servers, client_id=self.client_id
         )
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+            missing = [NewTopic(t, n, 1) for t, n in partitions.items() if t not in existing]
             if missing:
                 with contextlib.suppress(TopicAlreadyExistsError):  # made meanwhile elsewhere
                     await admin.create_topics(missing)
+            described = await admin.describe_topics(list(partitions))
         finally:
             await admin.close()
+        have = {d["topic"]: len(d["partitions"]) for d in described}
+        for topic, wanted in partitions.items():
+            TOPIC_PARTITIONS.labels(topic).set(have.get(topic, 0))
+            if have.get(topic, 0) < wanted:
+                log.warning(
+                    "topic_has_fewer_partitions",
+                    topic=topic,
+                    partitions=have.get(topic, 0),
+                    wanted=wanted,
+                    effect="fewer workers than that get work from it",
+                )
+        return have
 
     async def stop(self) -> None:
         if self._producer is not None:
@@ -108,7 +138,6 @@ class KafkaBus:
         """Yield messages of a consumer group; a message's offset is committed after the
         caller asks for the next one, so a crash re-delivers at most the message in hand."""
         consumer = AIOKafkaConsumer(
-            *topics,
             bootstrap_servers=self.bootstrap_servers,
             client_id=self.client_id,
             group_id=group,
@@ -119,17 +148,65 @@ class KafkaBus:
             key_deserializer=lambda k: k.decode() if k is not None else "",
             value_deserializer=json.loads,
         )
+        assignment = _Assignment(group)
+        consumer.subscribe(topics, listener=assignment)
         try:  # stop() also when cancelled while still joining the group
             await consumer.start()
             async for record in consumer:
                 yield Message(
                     record.topic, record.key, record.value, record.partition, record.offset
                 )
-                await consumer.commit(
-                    {TopicPartition(record.topic, record.partition): record.offset + 1}
-                )
+                tp = TopicPartition(record.topic, record.partition)
+                await consumer.commit({tp: record.offset + 1})
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    CONSUMER_LAG.labels(group, record.topic, str(record.partition)).set(
+                        highwater - record.offset - 1
+                    )
         finally:
+            assignment.clear(consumer.assignment())
             await consumer.stop()
+
+
+TOPIC_PARTITIONS = Gauge("fairview_topic_partitions", "Partitions of each topic", ["topic"])
+ASSIGNED_PARTITIONS = Gauge(
+    "fairview_consumer_partitions",
+    "Partitions this process consumes, per group and topic",
+    ["group", "topic"],
+)
+CONSUMER_LAG = Gauge(
+    "fairview_consumer_lag",
+    "Messages behind the end of the partition after the last one this process handled",
+    ["group", "topic", "partition"],
+)
+
+
+class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Logs and counts the partitions this process owns in a group, at every rebalance."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.clear(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        by_topic: dict[str, list[int]] = {}
+        for tp in assigned:
+            by_topic.setdefault(tp.topic, []).append(tp.partition)
+        for topic, owned in by_topic.items():
+            ASSIGNED_PARTITIONS.labels(self.group, topic).set(len(owned))
+        log.info(
+            "partitions_assigned",
+            group=self.group,
+            partitions={t: sorted(p) for t, p in sorted(by_topic.items())},
+        )
+
+    def clear(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            ASSIGNED_PARTITIONS.labels(self.group, tp.topic).set(0)
+            with contextlib.suppress(KeyError):  # no message handled there yet
+                CONSUMER_LAG.remove(self.group, tp.topic, str(tp.partition))
 
 
 Handler = Callable[[Message], Awaitable[None]]
@@ -140,12 +217,14 @@ async def handle_events(
     group: str,
     handle: Callable[[dict[str, Any]], Awaitable[object]],
     retry_after_s: Sequence[float] = RETRY_AFTER_S,
+    topic: str = EVENTS,
 ) -> None:
-    """Run ``handle`` on each domain event of a consumer group, in order. Handlers are
+    """Run ``handle`` on each domain event of a consumer group (from ``events``, or the AI
+    work from ``pipeline``), in order per key. Handlers are
     idempotent, so a failure (the database restarting, say) is retried after 0.5, 2, 8 and 30 s:
     moving on would commit the event's offset and lose it. An event that still fails is logged
     and skipped, so that one bad event cannot stop the group."""
-    async for message in bus.consume([EVENTS], group=group):
+    async for message in bus.consume([topic], group=group):
         event = message.value
         for delay in (*retry_after_s, None):
             try:

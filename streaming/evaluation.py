@@ -3,7 +3,7 @@ record of a spoken one), evaluate it against the question's rubric; once a compl
 candidate's answers are all evaluated, summarise the candidate.
 
 Consumes ``answer.recorded`` (written answers), ``transcript.ready`` and ``interview.completed``
-events (group ``evaluate``); idempotent by a hash of what was evaluated. The engine runs outside
+events from ``pipeline`` (group ``evaluate``); idempotent by a hash of what was evaluated. The engine runs outside
 any database transaction (an LLM may take a while); the result is stored only if the input is
 still the current one. No AI runs for a candidate who declined it. Every run, failed ones too,
 is audited in ``ai_runs``; ``evaluation.ready`` announces an answer's result and
@@ -26,7 +26,7 @@ from storage.outbox import add_event
 from streaming import evaluations_repository as repo
 from streaming import transcripts_repository
 from streaming.ai_runs import record_run
-from streaming.bus import EventBus, handle_events
+from streaming.bus import PIPELINE, EventBus, handle_events
 
 log = structlog.get_logger("fairview.evaluation")
 
@@ -216,4 +216,4 @@ class Evaluator:
             if outcome is not None:
                 log.info("evaluation", trigger=event.get("type"), outcome=outcome)
 
-        await handle_events(self.bus, "evaluate", evaluate)
+        await handle_events(self.bus, "evaluate", evaluate, topic=PIPELINE)

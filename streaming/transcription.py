@@ -1,7 +1,7 @@
 """The transcription worker: after an answer is recorded, the final pass over its recording
 becomes the transcript of record (word timestamps included).
 
-Consumes ``answer.recorded`` events (consumer group ``transcribe``; Kafka is at least once, so a
+Consumes ``answer.recorded`` events from ``pipeline`` (consumer group ``transcribe``; Kafka is at least once, so a
 transcript already made from the same recording is not made again). No AI runs for a candidate
 who declined it: the transcript is marked ``skipped`` with the reason. Every run is audited in
 ``ai_runs``; the result is announced on the ``transcripts`` topic and as ``transcript.ready``.
@@ -26,7 +26,7 @@ from storage.objects import ObjectStore
 from storage.outbox import add_event
 from streaming import transcripts_repository as repo
 from streaming.ai_runs import record_run
-from streaming.bus import TRANSCRIPTS, EventBus, handle_events
+from streaming.bus import PIPELINE, TRANSCRIPTS, EventBus, handle_events
 
 log = structlog.get_logger("fairview.transcription")
 
@@ -139,4 +139,4 @@ class Transcriber:
             if event.get("type") == "answer.recorded":
                 await self.handle(UUID(event["data"]["answer_id"]))
 
-        await handle_events(self.bus, "transcribe", transcribe)
+        await handle_events(self.bus, "transcribe", transcribe, topic=PIPELINE)
