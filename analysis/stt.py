@@ -82,12 +82,21 @@ class Transcribes(Protocol):
 class SpeechToText:
     provider = "faster-whisper"
 
-    def __init__(self, model_dir: str, cpu_threads: int = 1, beam_size: int = 5) -> None:
+    def __init__(
+        self, model_dir: str, cpu_threads: int = 1, beam_size: int = 5, workers: int = 1
+    ) -> None:
         from faster_whisper import WhisperModel
 
+        # ``workers`` decodes may run at once (from as many threads) on this one copy.
+        device, compute_type = _device()
         self.model = WhisperModel(
-            model_dir, device="cpu", compute_type="int8", cpu_threads=cpu_threads
+            model_dir,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            num_workers=workers,
         )
+        self.device = device
         self.beam_size = beam_size
         self.multilingual = bool(getattr(self.model.model, "is_multilingual", True))
 
@@ -113,6 +122,15 @@ class SpeechToText:
         )
         out = tuple(_segment(s, offset) for s in segments if s.text.strip())
         return Transcript(info.language, out)
+
+
+def _device() -> tuple[str, str]:
+    """CUDA with float16 when a GPU is present (same code path), else int8 on the CPU."""
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        return "cuda", "float16"
+    return "cpu", "int8"
 
 
 def _segment(s: Any, offset: float) -> Segment:

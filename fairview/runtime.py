@@ -107,14 +107,13 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
         await db.close()
 
 
-def transcriber(settings: Settings, svc: Services) -> Transcriber:
-    stt: Transcribes
+def speech_to_text(settings: Settings) -> Transcribes:
+    """The speech-to-text engine (loads the model: call it once per process)."""
     if settings.stt_base_url:
-        stt = RemoteSpeechToText(settings.stt_base_url, settings.stt_model, settings.stt_api_key)
-    else:
-        model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
-        stt = SpeechToText(str(model_dir), cpu_threads=1)
-    return Transcriber(svc.db, svc.objects, svc.bus, stt, settings.stt_model)
+        return RemoteSpeechToText(settings.stt_base_url, settings.stt_model, settings.stt_api_key)
+    model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
+    # Two workers: the final and the live pass decode in parallel on one copy of the model.
+    return SpeechToText(str(model_dir), cpu_threads=1, workers=2)
 
 
 def rubric_evaluator(settings: Settings) -> RubricEvaluator:
@@ -132,19 +131,24 @@ def rubric_evaluator(settings: Settings) -> RubricEvaluator:
 
 
 def background_loops(settings: Settings, svc: Services) -> list[Loop]:
+    loading: asyncio.Future[Transcribes] | None = None
+
+    async def stt() -> Transcribes:  # one model per process, shared by the final and live pass
+        nonlocal loading
+        if loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(speech_to_text, settings))
+        return await loading
+
     async def run_transcriber() -> None:
-        worker = await asyncio.to_thread(transcriber, settings, svc)  # loads the model
-        await worker.run()
+        await Transcriber(svc.db, svc.objects, svc.bus, await stt(), settings.stt_model).run()
 
     engine = rubric_evaluator(settings)
     # Live coverage by the local evaluator costs next to nothing; an LLM call is rate-limited.
     coverage_interval_s = settings.llm_live_interval_s if settings.llm_base_url else 3
 
     async def run_live() -> None:
-        worker = await asyncio.to_thread(transcriber, settings, svc)
-        await LiveTranscriber(
-            svc.db, svc.bus, svc.redis, worker.stt, engine, coverage_interval_s
-        ).run()
+        live = LiveTranscriber(svc.db, svc.bus, svc.redis, await stt(), engine, coverage_interval_s)
+        await live.run()
 
     loops: list[Loop] = [run_transcriber, run_live] if settings.stt_model else []
     return [
@@ -162,9 +166,17 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
     ]
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A background loop must never end silently."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("background_task_failed", task=task.get_name(), exc_info=exc)
+
+
 @asynccontextmanager
 async def running_tasks(loops: list[Loop]) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(loop()) for loop in loops]
+    tasks = [asyncio.create_task(loop(), name=getattr(loop, "__name__", "loop")) for loop in loops]
+    for task in tasks:
+        task.add_done_callback(_log_failure)
     try:
         yield
     finally:
