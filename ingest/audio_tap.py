@@ -32,6 +32,8 @@ class AudioTap:
         self.dropped = 0
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         self._buffer = bytearray()
+        self._origin: int | None = None  # the first frame's position, in tap samples
+        self._fed = 0  # samples put into the buffer so far
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_LIMIT)
         self._task: asyncio.Task[None] | None = None
 
@@ -39,8 +41,17 @@ class AudioTap:
         self._task = asyncio.create_task(self._publish_loop())
 
     def add(self, frame: av.AudioFrame) -> None:
+        if frame.pts is not None and frame.sample_rate:  # keep to the RTP timeline
+            at = frame.pts * SAMPLE_RATE // frame.sample_rate
+            if self._origin is None:
+                self._origin = at
+            missing = at - self._origin - self._fed
+            if missing > 0:  # lost packets: silence, so offsets stay true
+                self._buffer += bytes(missing * 2)
+                self._fed += missing
         for out in self._resampler.resample(frame):
             self._buffer += bytes(out.planes[0])[: out.samples * 2]
+            self._fed += out.samples
         while len(self._buffer) >= CHUNK_SAMPLES * 2:
             self._emit(bytes(self._buffer[: CHUNK_SAMPLES * 2]))
             del self._buffer[: CHUNK_SAMPLES * 2]

@@ -29,6 +29,10 @@ class MovingPatternTrack(VideoStreamTrack):
         base = np.indices((height, width)).sum(axis=0)
         self._base = (base % 256).astype(np.uint8)
 
+    @property
+    def frames_sent(self) -> int:
+        return self._n
+
     async def recv(self) -> av.VideoFrame:
         if self._t0 is None:
             self._t0 = time.monotonic()
@@ -48,6 +52,7 @@ class WhipSession:
     location: str
     token: str
     player: MediaPlayer | None
+    video: MovingPatternTrack | None = None
 
     async def stop(self, client: httpx.AsyncClient) -> httpx.Response:
         response = await client.delete(
@@ -67,18 +72,21 @@ async def publish(
     loop_audio: bool = False,
     video_codec_first: str | None = None,
     rewrite_offer: Callable[[str], str] | None = None,
+    rewrite_answer: Callable[[str], str] | None = None,
 ) -> WhipSession:
     """Offer audio (from a file, played in real time) and optionally video; return the session.
 
     ``video_codec_first`` (e.g. ``"video/H264"``) orders the offer's video codecs as clients that
-    prefer another codec do; ``rewrite_offer`` changes the offer's text as other stacks write it.
+    prefer another codec do; ``rewrite_offer`` and ``rewrite_answer`` change the SDP on its way
+    (as other stacks write it, or to route media through a test relay).
     """
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     player = MediaPlayer(audio_file, loop=loop_audio)
     assert player.audio is not None
     pc.addTrack(player.audio)
-    if video:
-        sender = pc.addTrack(MovingPatternTrack())
+    camera = MovingPatternTrack() if video else None
+    if camera is not None:
+        sender = pc.addTrack(camera)
         if video_codec_first:
             transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
             codecs = RTCRtpSender.getCapabilities("video").codecs
@@ -94,9 +102,10 @@ async def publish(
     if response.status_code != 201:
         await pc.close()
         raise WhipError(response.status_code, response.json() if response.content else {})
-    await pc.setRemoteDescription(RTCSessionDescription(response.text, "answer"))
+    answer = rewrite_answer(response.text) if rewrite_answer else response.text
+    await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
     location = str(httpx.URL(whip_url).join(response.headers["location"]))
-    return WhipSession(pc, location, token, player)
+    return WhipSession(pc, location, token, player, camera)
 
 
 async def wait_until_ended(session: WhipSession, timeout_s: float) -> None:

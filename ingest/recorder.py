@@ -1,9 +1,12 @@
 """Record one answer segment as WebM while it streams.
 
 Video arrives still encoded (VP8, see ``passthrough``) and is muxed as is; audio arrives decoded
-and is encoded to Opus (cheap). All PyAV work runs on the recorder's own thread, never on the
-event loop; muxed bytes are handed to an object-store writer every few hundred milliseconds, so
-what was recorded is durable within about a second of being received.
+and is encoded to Opus (cheap). Both are placed on the sender's clock (RTP timestamps, from the
+first frame's arrival), so lost packets never shorten the recording: a gap in audio becomes
+silence, a gap in video a frozen picture, and both are counted for the answer's quality note.
+All PyAV work runs on the recorder's own thread, never on the event loop; muxed bytes are
+handed to an object-store writer every few hundred milliseconds, so what was recorded is durable
+within about a second of being received.
 
 The container is opened only when every stream's parameters are known: for a video answer the
 first key frame fixes the size (muxing audio first would open the codec without it).
@@ -30,6 +33,7 @@ log = structlog.get_logger("fairview.recorder")
 
 AUDIO_RATE = 48_000
 MAX_PENDING_AUDIO_S = 5.0  # audio kept while waiting for the first video key frame
+FROZEN_AFTER_MS = 500  # a picture not renewed for this long counts as frozen
 QUEUE_LIMIT = 400  # frames; a stuck recorder drops instead of growing without bound
 
 
@@ -41,6 +45,8 @@ class RecordingStats:
     bytes_written: int = 0
     duration_ms: int = 0
     video_size: tuple[int, int] | None = None
+    silence_ms: int = 0  # audio missing from the stream, recorded as silence
+    frozen_ms: int = 0  # time the picture stood still (gaps over FROZEN_AFTER_MS)
     errors: list[str] = field(default_factory=list)
 
 
@@ -132,9 +138,12 @@ class WebmRecorder:
         video_stream: Any = None
         resampler = av.AudioResampler(format="s16", layout="mono", rate=AUDIO_RATE)
         pending_audio: list[tuple[av.AudioFrame, float]] = []
-        audio_pts: int | None = None
+        audio_pts: int | None = None  # next sample position in the file
+        audio_rtp0 = 0  # the first frame's RTP timestamp (48 kHz) and file position
+        audio_pos0 = 0
         video_ts0: int | None = None
         video_offset = 0
+        last_video_ms: int | None = None
         last_media_s = 0.0
 
         def open_container(size: tuple[int, int] | None) -> None:
@@ -151,20 +160,43 @@ class WebmRecorder:
             container.start_encoding()
 
         def write_audio(frame: av.AudioFrame, arrived: float) -> None:
-            nonlocal audio_pts, last_media_s
+            nonlocal audio_pts, audio_rtp0, audio_pos0, last_media_s
+            if audio_pts is None:  # align the first sample with its arrival time
+                audio_pts = audio_pos0 = int((arrived - self._t0) * AUDIO_RATE)
+                audio_rtp0 = frame.pts or 0
+            if frame.pts is not None and frame.sample_rate == AUDIO_RATE:
+                due = audio_pos0 + (frame.pts - audio_rtp0)
+                if due > audio_pts:  # lost audio: silence in its place
+                    write_silence(due - audio_pts)
+                elif due < audio_pts - frame.samples:
+                    return  # a duplicate (or a timestamp from the past)
             for out in resampler.resample(frame):
-                if audio_pts is None:  # align the first sample with its arrival time
-                    audio_pts = int((arrived - self._t0) * AUDIO_RATE)
-                out.pts = audio_pts
-                out.time_base = Fraction(1, AUDIO_RATE)
-                audio_pts += out.samples
-                for packet in audio_stream.encode(out):
-                    container.mux(packet)
-                last_media_s = max(last_media_s, audio_pts / AUDIO_RATE)
+                encode_audio(out)
             self.stats.audio_frames += 1
 
+        def write_silence(samples: int) -> None:
+            self.stats.silence_ms += samples * 1000 // AUDIO_RATE
+            while samples > 0:
+                n = min(samples, AUDIO_RATE // 10)
+                silence = av.AudioFrame(format="s16", layout="mono", samples=n)
+                silence.sample_rate = AUDIO_RATE
+                for plane in silence.planes:
+                    plane.update(bytes(plane.buffer_size))
+                encode_audio(silence)
+                samples -= n
+
+        def encode_audio(out: av.AudioFrame) -> None:
+            nonlocal audio_pts, last_media_s
+            assert audio_pts is not None
+            out.pts = audio_pts
+            out.time_base = Fraction(1, AUDIO_RATE)
+            audio_pts += out.samples
+            for packet in audio_stream.encode(out):
+                container.mux(packet)
+            last_media_s = max(last_media_s, audio_pts / AUDIO_RATE)
+
         def write_video(frame: EncodedVideoFrame, arrived: float) -> None:
-            nonlocal video_ts0, video_offset, last_media_s
+            nonlocal video_ts0, video_offset, last_video_ms, last_media_s
             if video_ts0 is None:
                 if not frame.keyframe:
                     return  # a stream must start at a key frame
@@ -172,6 +204,12 @@ class WebmRecorder:
                 video_offset = int((arrived - self._t0) * 1000)
             ticks = (frame.timestamp - video_ts0) % 2**32
             pts_ms = video_offset + ticks * 1000 // VIDEO_CLOCK_RATE
+            if last_video_ms is not None:
+                if pts_ms <= last_video_ms:
+                    return  # the muxer needs rising timestamps
+                if pts_ms - last_video_ms > FROZEN_AFTER_MS:
+                    self.stats.frozen_ms += pts_ms - last_video_ms
+            last_video_ms = pts_ms
             packet = av.Packet(frame.data)
             packet.stream = video_stream
             packet.time_base = Fraction(1, 1000)
