@@ -224,6 +224,7 @@ def build_app(
                 ingest = Ingest(svc.db, svc.objects, svc.bus)
                 app.state.ingest = ingest
                 app.state.secret_key = settings.secret_key
+                app.state.session_base_url = settings.ingest_self_url.rstrip("/")
                 stack.push_async_callback(ingest.close)
             if "workers" in roles:
                 await stack.enter_async_context(running_tasks(background_loops(settings, svc)))

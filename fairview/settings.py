@@ -45,6 +45,9 @@ class Settings:
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
     ingest_url: str = ""  # public base URL of the ingest (WHIP) process; empty: public_url
+    # This ingest process's own base URL, when several share ingest_url behind a load balancer:
+    # WHIP session URLs (Location) point here, so a session's DELETE reaches its process.
+    ingest_self_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     smtp_host: str = ""  # empty: emails go to the outbox directory instead

@@ -83,7 +83,11 @@ class WhipController(Controller):
             answer_sdp,
             status_code=201,
             media_type="application/sdp",
-            headers={"Location": f"/whip/sessions/{session.id}", "ETag": f'"{session.id}"'},
+            headers={
+                # Absolute when this process is one of several behind a load balancer.
+                "Location": f"{request.app.state.session_base_url}/whip/sessions/{session.id}",
+                "ETag": f'"{session.id}"',
+            },
         )
 
     @delete("/sessions/{session_id:str}", status_code=200)

@@ -25,7 +25,7 @@ import pytest
 from aiokafka.partitioner import murmur2
 
 from fairview.settings import ROOT
-from ingest.client import speak
+from ingest.client import publish, wait_until_ended
 from streaming.bus import PARTITIONS, PIPELINE
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient
@@ -142,7 +142,16 @@ async def cluster(
     (tmp_path / "objects").mkdir()
     api = Process("api", "api", {**env, "FAIRVIEW_PORT": str(api_port)}, tmp_path)
     ingests = [
-        Process(f"ingest-{i}", "ingest", {**env, "FAIRVIEW_PORT": str(port)}, tmp_path)
+        Process(
+            f"ingest-{i}",
+            "ingest",
+            {
+                **env,
+                "FAIRVIEW_PORT": str(port),
+                "FAIRVIEW_INGEST_SELF_URL": f"http://127.0.0.1:{port}",
+            },
+            tmp_path,
+        )
         for i, port in enumerate(ingest_ports)
     ]
     workers = [Process(f"worker-{i}", "worker", env, tmp_path) for i in range(WORKERS)]
@@ -229,13 +238,17 @@ async def test_workers_share_the_work_and_a_killed_worker_loses_nothing(
         long_file = long_speech(tmp_path / "long.wav", 3)
 
         async def stream(i: int, attempt: dict[str, Any]) -> httpx.Response:
-            # Half of the answers through each ingest process, as a load balancer spreads them.
+            # Half of the answers through each ingest process, as a load balancer spreads them;
+            # the session URL names the process that holds the session.
             base = cluster["ingest"][i % 2]
             url = base + httpx.URL(attempt["whip_url"]).raw_path.decode()
             audio = long_file if attempt["answer_id"] == long_answer else SPEECH_WAV
-            return await speak(
-                whip, url, attempt["whip_token"], audio_file=str(audio), video=False, timeout_s=90
+            session = await publish(
+                whip, url, attempt["whip_token"], audio_file=str(audio), video=False
             )
+            assert session.location.startswith(f"{base}/whip/sessions/"), session.location
+            await wait_until_ended(session, timeout_s=90)
+            return await session.stop(whip)
 
         streams = [
             asyncio.create_task(stream(i, attempt)) for i, (_, attempt) in enumerate(answers)
