@@ -62,3 +62,24 @@ def test_commands_are_real_cli_commands() -> None:
             main([*command[1:], "--help"])
         except SystemExit as exc:  # argparse exits 0 after printing help
             assert exc.code == 0, f"{name}: fairview {command[1:]} is not a command"
+
+
+def test_every_ingest_names_itself_and_the_gateway_routes_its_sessions_back_to_it() -> None:
+    services = load()["services"]
+    ingests = {n: s for n, s in services.items() if s.get("command") == ["fairview", "ingest"]}
+    assert len(ingests) >= 2
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    selves = set()
+    for name, service in ingests.items():
+        self_url = service["environment"]["FAIRVIEW_INGEST_SELF_URL"]
+        assert self_url.startswith("${FAIRVIEW_PUBLIC_URL}/"), name
+        prefix = self_url.removeprefix("${FAIRVIEW_PUBLIC_URL}")
+        selves.add(prefix)
+        # The session URL's prefix goes to this service, stripped, and new sessions to any.
+        route = re.search(rf"handle_path {prefix}/\* {{\s*reverse_proxy (\S+):8001", caddyfile)
+        assert route and route.group(1) == name, f"{prefix} does not reach {name}"
+        assert re.search(
+            rf"handle /whip/answers/\* {{\s*reverse_proxy [^{{]*\b{name}:8001", caddyfile
+        )
+    assert len(selves) == len(ingests), "two ingest services share a session URL"
+    assert services["worker"]["deploy"]["replicas"] >= 2
