@@ -103,13 +103,13 @@ class Process:
                 stdout=out, stderr=out, start_new_session=True,
             )  # fmt: skip
 
-    def owned(self, group: str) -> list[int]:
+    def owned(self, group: str, topic: str) -> list[int]:
         assigned = [
             r
             for r in map(json.loads, filter(None, self.log.read_text().splitlines()))
             if r.get("event") == "partitions_assigned" and r.get("group") == group
         ]
-        return assigned[-1]["partitions"].get(PIPELINE, []) if assigned else []
+        return assigned[-1]["partitions"].get(topic, []) if assigned else []
 
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -176,7 +176,7 @@ async def seed(env: dict[str, str], tmp: Path, answers: int) -> dict[str, Any]:
                 json={"status": "active"},
             )
             attempts = []
-            for n in range(answers):
+            for n in range(2 * answers):
                 r = await http.post(
                     f"/api/v1/interviews/{interview['id']}/candidates",
                     headers=csrf,
@@ -205,14 +205,17 @@ async def seed(env: dict[str, str], tmp: Path, answers: int) -> dict[str, Any]:
                             audio_file=str(SPEECH),
                             video=False,
                         )
-                        for a in attempts
+                        for a in attempts[:answers]
                     )
                 )
             me = (await http.get("/api/v1/auth/me")).json()
         return {
             "interview": interview["id"],
             "organization": me["organization"]["id"],
-            "answers": [a["answer_id"] for a in attempts],
+            # Recorded answers for the final pass; others to feed audio for (live text), so
+            # that what the ingest's tap sent while seeding is never mistaken for it.
+            "answers": [a["answer_id"] for a in attempts[:answers]],
+            "fed": [a["answer_id"] for a in attempts[answers:]],
         }
     finally:
         for p in procs:
@@ -234,12 +237,15 @@ async def round_with(
     out: dict[str, float] = {}
     try:
 
-        async def joined() -> bool:
-            owned = sorted(p for w in procs for p in w.owned("transcribe"))
-            return owned == list(range(PARTITIONS[PIPELINE]))
+        async def joined() -> bool:  # both groups balanced over every worker, models loaded
+            return all(
+                sorted(p for w in procs for p in w.owned(group, topic))
+                == list(range(PARTITIONS[topic]))
+                and all(w.owned(group, topic) for w in procs)
+                for group, topic in (("transcribe", PIPELINE), ("transcribe-live", AUDIO))
+            )
 
         await until(joined, 120)
-        await asyncio.sleep(2)  # let the workers finish loading (live model) before the clock
         cpu0, t0 = sum(proc_cpu_s(p.proc.pid) for p in procs if p.proc), time.monotonic()
 
         # Final pass over every recording.
@@ -273,7 +279,7 @@ async def round_with(
             async for m in pubsub.listen():
                 if m["type"] == "message":
                     payload = json.loads(m["data"])
-                    if payload.get("ended"):
+                    if payload.get("ended") and payload["answer_id"] in seeded["fed"]:
                         ended.setdefault(payload["answer_id"], time.monotonic())
                         texts[payload["answer_id"]] = payload["text"]
 
@@ -292,7 +298,7 @@ async def round_with(
             return time.monotonic()
 
         started = time.monotonic()
-        await asyncio.gather(*(feed(a, 101, False) for a in seeded["answers"]))
+        await asyncio.gather(*(feed(a, 101, False) for a in seeded["fed"]))
 
         async def all_ended() -> bool:
             return len(ended) == len(ids)
@@ -304,7 +310,7 @@ async def round_with(
         # Live partials for the first S answers, fed in real time while someone watches.
         ended.clear()
         await redis.set(watch_key(seeded["interview"]), "1", ex=600)
-        live = seeded["answers"][: args.live]
+        live = seeded["fed"][: args.live]
         last_chunk = dict(
             zip(live, await asyncio.gather(*(feed(a, 102, True) for a in live)), strict=True)
         )

@@ -138,16 +138,15 @@ class LiveTranscriber:
                 live = bool(await self.redis.exists(watch_key(stream.interview_id)))
                 async with self._decode:
                     update = await asyncio.to_thread(stream.transcriber.feed, audio, live)
-                    finished = (
-                        await asyncio.to_thread(stream.transcriber.finish)
-                        if stream.ended and not stream.pending
-                        else []
-                    )
+                    # Ended only once the last chunk is decoded too: audio that arrived in a
+                    # burst (after a reconnect, or a backlog) is still pending otherwise.
+                    done = stream.ended and not stream.pending
+                    finished = await asyncio.to_thread(stream.transcriber.finish) if done else []
                 segments = update.committed + finished
                 committed = [s.text for s in segments]
                 stream.text.extend(committed)
-                if committed or update.partial is not None or stream.ended:
-                    await self._publish(stream, committed, update.partial)
+                if committed or update.partial is not None or done:
+                    await self._publish(stream, committed, update.partial, done)
                 if segments:  # for other consumers: committed segments with word timestamps
                     await self.bus.publish(
                         TRANSCRIPTS,
@@ -166,7 +165,7 @@ class LiveTranscriber:
             stream.busy = False
 
     async def _publish(
-        self, stream: AnswerStream, committed: list[str], partial: str | None
+        self, stream: AnswerStream, committed: list[str], partial: str | None, ended: bool
     ) -> None:
         payload = {
             "type": "transcript",
@@ -177,7 +176,7 @@ class LiveTranscriber:
             "committed": committed,
             "text": " ".join(stream.text),
             "partial": partial or "",
-            "ended": stream.ended,
+            "ended": ended,
             "at": time.time(),
         }
         await self.redis.publish(live_channel(stream.interview_id), json.dumps(payload))

@@ -143,3 +143,48 @@ async def test_live_transcript_reaches_the_watching_recruiter(
     assert min(wer(SPEECH_TEXT, seen(e)) for e in ours()) <= 0.35
     first_words = min(e["received"] for e in ours() if e["partial"] or e["committed"])
     assert first_words - started < 6.0  # "Hello" is spoken in the first second
+
+
+async def test_audio_arriving_in_a_burst_ends_once_with_all_its_words(
+    api: ApiClient, server: str, kafka: str, redis_url: str
+) -> None:
+    """After a reconnect, or when the worker falls behind, an answer's chunks arrive at once: the
+    live view hears "ended" only when the last of them is transcribed."""
+    import base64
+
+    from redis.asyncio import Redis
+
+    from streaming.bus import AUDIO
+    from streaming.live import live_channel
+    from tests.speech import decode_audio
+
+    await api.sign_up()
+    interview, c = await consented_candidate(api, server, QUESTION)
+    attempt = await c.attempt(interview["questions"][0]["id"])
+    pcm = (decode_audio(SPEECH_WAV.read_bytes()) * 32767).astype("<i2").tobytes()
+    chunks = [pcm[i : i + 16_000] for i in range(0, len(pcm), 16_000)]  # 0.5 s each
+    redis = Redis.from_url(redis_url)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(live_channel(interview["id"]))
+    bus = KafkaBus(kafka)
+    await bus.start()
+    try:
+        for seq, chunk in enumerate(chunks):
+            await bus.publish(AUDIO, attempt["answer_id"], {
+                "answer_id": attempt["answer_id"], "segment": 1, "seq": seq,
+                "sample_rate": 16_000, "pcm_s16le": base64.b64encode(chunk).decode(),
+                "final": seq == len(chunks) - 1, "sent_at": time.time(),
+            })  # fmt: skip
+        updates: list[dict[str, Any]] = []
+        async with asyncio.timeout(60):
+            async for m in pubsub.listen():
+                if m["type"] == "message":
+                    updates.append(json.loads(m["data"]))
+                    if updates[-1]["ended"]:
+                        break
+    finally:
+        await bus.stop()
+        await pubsub.aclose()
+        await redis.aclose()
+    assert wer(SPEECH_TEXT, updates[-1]["text"]) <= 0.35, updates
+    assert [u["ended"] for u in updates].count(True) == 1
