@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from api.pagination import Position, keyset
 
 _ORG = (
     "SELECT o.*,"
@@ -21,12 +22,12 @@ _ORG = (
 
 
 async def list_organizations(
-    conn: asyncpg.Connection, limit: int, after: datetime | None, status: str | None
+    conn: asyncpg.Connection, limit: int, after: Position | None, status: str | None
 ) -> list[dict[str, Any]]:
+    page = keyset(after, 1, time="o.created_at", key="o.id", descending=False)
     rows = await conn.fetch(
-        _ORG + " WHERE ($1::timestamptz IS NULL OR o.created_at > $1)"
-        " AND ($2::text IS NULL OR o.status = $2) ORDER BY o.created_at LIMIT $3",
-        after,
+        _ORG + f" WHERE {page.where} AND ($3::text IS NULL OR o.status = $3) {page.order} LIMIT $4",
+        *page.params,
         status,
         limit,
     )
@@ -51,17 +52,17 @@ async def set_status(
 
 
 async def list_users(
-    conn: asyncpg.Connection, limit: int, after: datetime | None, email: str | None
+    conn: asyncpg.Connection, limit: int, after: Position | None, email: str | None
 ) -> list[dict[str, Any]]:
+    page = keyset(after, 1, time="u.created_at", key="u.id", descending=False)
     rows = await conn.fetch(
-        "SELECT u.id, u.email, u.name, u.email_verified_at, u.created_at,"
+        "SELECT u.id, u.email, u.name, u.email_verified_at, u.created_at,"  # noqa: S608 - constant fragments
         " coalesce(json_agg(json_build_object('organization_id', m.organization_id,"
         "   'role', m.role)) FILTER (WHERE m.user_id IS NOT NULL), '[]') AS memberships"
         " FROM users u LEFT JOIN memberships m ON m.user_id = u.id"
-        " WHERE ($1::timestamptz IS NULL OR u.created_at > $1)"
-        " AND ($2::text IS NULL OR u.email ILIKE '%' || $2 || '%')"
-        " GROUP BY u.id ORDER BY u.created_at LIMIT $3",
-        after,
+        f" WHERE {page.where} AND ($3::text IS NULL OR u.email ILIKE '%' || $3 || '%')"
+        f" GROUP BY u.id {page.order} LIMIT $4",
+        *page.params,
         email,
         limit,
     )

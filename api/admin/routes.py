@@ -56,12 +56,10 @@ class AdminController(Controller):
         status: FromQuery[Literal["active", "suspended"] | None] = None,
     ) -> s.AdminOrganizationPage:
         async with services(request.app.state).db.platform() as conn:
-            rows = await repo.list_organizations(
-                conn, limit, pagination.decode_time(cursor), status
-            )
+            rows = await repo.list_organizations(conn, limit, pagination.decode(cursor), status)
         return s.AdminOrganizationPage(
             items=[_org(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit),
         )
 
     @get("/organizations/{organization_id:uuid}", responses=error_responses(404))
@@ -139,7 +137,7 @@ class AdminController(Controller):
         email: FromQuery[str | None] = None,
     ) -> s.AdminUserPage:
         async with services(request.app.state).db.platform() as conn:
-            rows = await repo.list_users(conn, limit, pagination.decode_time(cursor), email)
+            rows = await repo.list_users(conn, limit, pagination.decode(cursor), email)
         items = [
             s.AdminUser(
                 id=r["id"],
@@ -154,6 +152,4 @@ class AdminController(Controller):
             )
             for r in rows
         ]
-        return s.AdminUserPage(
-            items=items, next_cursor=pagination.next_cursor(rows, limit, "created_at")
-        )
+        return s.AdminUserPage(items=items, next_cursor=pagination.next_cursor(rows, limit))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from api.pagination import Position, keyset
 from storage.db import Tenant
 from storage.outbox import add_event
 
@@ -206,14 +207,14 @@ async def add_membership(t: Tenant, user_id: UUID, role: str) -> None:
     )
 
 
-async def list_members(t: Tenant, limit: int, after_created: datetime | None) -> list[Row]:
+async def list_members(t: Tenant, limit: int, after: Position | None) -> list[Row]:
+    page = keyset(after, 2, time="m.created_at", key="m.user_id", descending=False)
     rows = await t.conn.fetch(
-        "SELECT m.user_id, m.role, m.created_at, u.email, u.name, u.email_verified_at"
+        "SELECT m.user_id, m.role, m.created_at, u.email, u.name, u.email_verified_at"  # noqa: S608 - constant fragments
         " FROM memberships m JOIN users u ON u.id = m.user_id"
-        " WHERE m.organization_id = $1 AND ($2::timestamptz IS NULL OR m.created_at > $2)"
-        " ORDER BY m.created_at LIMIT $3",
+        f" WHERE m.organization_id = $1 AND {page.where} {page.order} LIMIT $4",
         t.organization_id,
-        after_created,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]
@@ -289,14 +290,13 @@ async def pending_invitation_for_email(t: Tenant, email: str) -> Row | None:
     )
 
 
-async def list_team_invitations(t: Tenant, limit: int, after_created: datetime | None) -> list[Row]:
+async def list_team_invitations(t: Tenant, limit: int, after: Position | None) -> list[Row]:
+    page = keyset(after, 2)
     rows = await t.conn.fetch(
-        "SELECT * FROM team_invitations WHERE organization_id = $1"
-        " AND accepted_at IS NULL AND revoked_at IS NULL"
-        " AND ($2::timestamptz IS NULL OR created_at < $2)"
-        " ORDER BY created_at DESC LIMIT $3",
+        "SELECT * FROM team_invitations WHERE organization_id = $1"  # noqa: S608 - constant fragments
+        f" AND accepted_at IS NULL AND revoked_at IS NULL AND {page.where} {page.order} LIMIT $4",
         t.organization_id,
-        after_created,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]
@@ -341,12 +341,13 @@ async def create_api_key(
     return dict(row)
 
 
-async def list_api_keys(t: Tenant, limit: int, after_created: datetime | None) -> list[Row]:
+async def list_api_keys(t: Tenant, limit: int, after: Position | None) -> list[Row]:
+    page = keyset(after, 2)
     rows = await t.conn.fetch(
-        "SELECT * FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL"
-        " AND ($2::timestamptz IS NULL OR created_at < $2) ORDER BY created_at DESC LIMIT $3",
+        "SELECT * FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL"  # noqa: S608
+        f" AND {page.where} {page.order} LIMIT $4",
         t.organization_id,
-        after_created,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]
@@ -383,15 +384,15 @@ async def record_audit(
     )
 
 
-async def list_audit(t: Tenant, limit: int, before_id: int | None) -> list[Row]:
+async def list_audit(t: Tenant, limit: int, after: Position | None) -> list[Row]:
+    page = keyset(after, 2, time="a.created_at", key="a.id", key_type="bigint")
     rows = await t.conn.fetch(
-        "SELECT a.id, a.action, a.target, a.details, a.created_at, a.actor_user_id,"
+        "SELECT a.id, a.action, a.target, a.details, a.created_at, a.actor_user_id,"  # noqa: S608 - constant fragments
         " u.email AS actor_email, a.actor_api_key_id"
         " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id"
-        " WHERE a.organization_id = $1 AND ($2::bigint IS NULL OR a.id < $2)"
-        " ORDER BY a.id DESC LIMIT $3",
+        f" WHERE a.organization_id = $1 AND {page.where} {page.order} LIMIT $4",
         t.organization_id,
-        before_id,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]

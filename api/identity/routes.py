@@ -247,7 +247,7 @@ class OrganizationController(Controller):
     ) -> s.AuditPage:
         p.require("audit:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_audit(t, limit, pagination.decode_int(cursor))
+            rows = await repo.list_audit(t, limit, pagination.decode(cursor))
         items = [
             s.AuditEntry(
                 id=r["id"],
@@ -260,7 +260,7 @@ class OrganizationController(Controller):
             )
             for r in rows
         ]
-        return s.AuditPage(items=items, next_cursor=pagination.next_cursor(rows, limit, "id"))
+        return s.AuditPage(items=items, next_cursor=pagination.next_cursor(rows, limit))
 
 
 async def _inviter_name(svc: Services, p: NamedDependency[Principal]) -> str:
@@ -284,10 +284,10 @@ class TeamController(Controller):
     ) -> s.MemberPage:
         p.require("team:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_members(t, limit, pagination.decode_time(cursor))
+            rows = await repo.list_members(t, limit, pagination.decode(cursor))
         return s.MemberPage(
             items=[member_out(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit, "user_id"),
         )
 
     @patch("/members/{user_id:uuid}", responses=error_responses(400, 401, 403, 404, 409))
@@ -318,10 +318,10 @@ class TeamController(Controller):
     ) -> s.TeamInvitationPage:
         p.require("team:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_team_invitations(t, limit, pagination.decode_time(cursor))
+            rows = await repo.list_team_invitations(t, limit, pagination.decode(cursor))
         return s.TeamInvitationPage(
             items=[invitation_out(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit),
         )
 
     @post("/team-invitations", responses=error_responses(400, 401, 403, 409, 422))
@@ -363,10 +363,10 @@ class TeamController(Controller):
     ) -> s.ApiKeyPage:
         p.require("api_keys:manage")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_api_keys(t, limit, pagination.decode_time(cursor))
+            rows = await repo.list_api_keys(t, limit, pagination.decode(cursor))
         return s.ApiKeyPage(
             items=[key_out(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit),
         )
 
     @post("/api-keys", responses=error_responses(400, 401, 403))

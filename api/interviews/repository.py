@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from api.pagination import Position, keyset
 from storage.db import Tenant
 
 Row = dict[str, Any]
@@ -56,17 +56,17 @@ async def interview(t: Tenant, interview_id: UUID, *, for_update: bool = False) 
 
 
 async def list_interviews(
-    t: Tenant, limit: int, before: datetime | None, status: str | None
+    t: Tenant, limit: int, after: Position | None, status: str | None
 ) -> list[Row]:
+    page = keyset(after, 2, time="i.created_at", key="i.id")
     rows = await t.conn.fetch(
         f"SELECT i.*, {_COUNTS},"  # noqa: S608 - constant fragments
         " (SELECT count(*) FROM questions q WHERE q.interview_id = i.id) AS question_count"
-        " FROM interviews i WHERE i.organization_id = $1"
-        " AND ($2::timestamptz IS NULL OR i.created_at < $2)"
-        " AND ($3::text IS NULL OR i.status = $3) AND ($3::text IS NOT NULL OR i.status <> 'archived')"
-        " ORDER BY i.created_at DESC LIMIT $4",
+        f" FROM interviews i WHERE i.organization_id = $1 AND {page.where}"
+        " AND ($4::text IS NULL OR i.status = $4) AND ($4::text IS NOT NULL OR i.status <> 'archived')"
+        f" {page.order} LIMIT $5",
         t.organization_id,
-        before,
+        *page.params,
         status,
         limit,
     )
@@ -201,15 +201,15 @@ async def candidate_by_email(t: Tenant, interview_id: UUID, email: str) -> Row |
 
 
 async def list_candidates(
-    t: Tenant, interview_id: UUID, limit: int, before: datetime | None, status: str | None
+    t: Tenant, interview_id: UUID, limit: int, after: Position | None, status: str | None
 ) -> list[Row]:
+    page = keyset(after, 3, time="c.created_at", key="c.id")
     rows = await t.conn.fetch(
         _CANDIDATE + " WHERE c.organization_id = $1 AND c.interview_id = $2"
-        " AND ($3::timestamptz IS NULL OR c.created_at < $3)"
-        " AND ($4::text IS NULL OR c.status = $4) ORDER BY c.created_at DESC LIMIT $5",
+        f" AND {page.where} AND ($5::text IS NULL OR c.status = $5) {page.order} LIMIT $6",
         t.organization_id,
         interview_id,
-        before,
+        *page.params,
         status,
         limit,
     )

@@ -124,7 +124,7 @@ class InterviewController(Controller):
         """Interviews, newest first (archived ones only when asked for by status)."""
         p.require("interviews:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_interviews(t, limit, pagination.decode_time(cursor), status)
+            rows = await repo.list_interviews(t, limit, pagination.decode(cursor), status)
         items = [
             s.InterviewSummary(
                 id=r["id"],
@@ -137,9 +137,7 @@ class InterviewController(Controller):
             )
             for r in rows
         ]
-        return s.InterviewPage(
-            items=items, next_cursor=pagination.next_cursor(rows, limit, "created_at")
-        )
+        return s.InterviewPage(items=items, next_cursor=pagination.next_cursor(rows, limit))
 
     @post("/", responses=error_responses(400, 422), summary="Create an interview")
     async def create(
@@ -288,11 +286,11 @@ class InterviewController(Controller):
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.get(t, interview_id)
             rows = await repo.list_candidates(
-                t, interview_id, limit, pagination.decode_time(cursor), status
+                t, interview_id, limit, pagination.decode(cursor), status
             )
         return s.CandidatePage(
             items=[candidate_out(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit),
         )
 
     @post(

@@ -4,13 +4,13 @@ to an address), in-app notifications and members' email preferences (tenant-owne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from api.notification.templates import Rendered
+from api.pagination import Position, keyset
 from storage.db import Tenant
 
 
@@ -124,14 +124,15 @@ async def add_notification(
 
 
 async def notifications(
-    t: Tenant, user_id: UUID, limit: int, before: datetime | None
+    t: Tenant, user_id: UUID, limit: int, after: Position | None
 ) -> list[dict[str, Any]]:
+    page = keyset(after, 3)
     rows = await t.conn.fetch(
         _NOTIFICATION + " WHERE organization_id = $1 AND user_id = $2"
-        " AND ($3::timestamptz IS NULL OR created_at < $3) ORDER BY created_at DESC LIMIT $4",
+        f" AND {page.where} {page.order} LIMIT $5",
         t.organization_id,
         user_id,
-        before,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]

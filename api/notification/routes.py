@@ -54,14 +54,14 @@ class NotificationController(Controller):
     ) -> s.NotificationPage:
         """Your notifications in this organization, newest first, with the unread count."""
         user_id = p.person()
-        before = pagination.decode_time(cursor)
+        after = pagination.decode(cursor)
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.notifications(t, user_id, limit, before)
+            rows = await repo.notifications(t, user_id, limit, after)
             unread = await repo.unread_count(t, user_id)
         return s.NotificationPage(
             items=[msgspec.convert(r, s.NotificationOut) for r in rows],
             unread=unread,
-            next_cursor=pagination.next_cursor(rows, limit, "created_at"),
+            next_cursor=pagination.next_cursor(rows, limit),
         )
 
     @get("/stream")

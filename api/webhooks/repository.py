@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from api.pagination import Position, keyset
 from storage.db import Tenant
 
 
@@ -95,17 +96,21 @@ async def add_delivery(
     return delivery_id
 
 
-async def deliveries(t: Tenant, endpoint_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
+async def deliveries(
+    t: Tenant, endpoint_id: UUID, limit: int, after: Position | None
+) -> list[dict[str, Any]]:
+    page = keyset(after, 3, time="d.created_at", key="d.id")
     rows = await t.conn.fetch(
-        "SELECT d.id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at,"
+        "SELECT d.id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at,"  # noqa: S608 - constant fragments
         " d.last_status_code, d.last_error, d.created_at, d.delivered_at,"
         " coalesce((SELECT json_agg(json_build_object('at', a.at, 'status_code', a.status_code,"
         "   'error', a.error, 'duration_ms', a.duration_ms) ORDER BY a.at)"
         "   FROM webhook_attempts a WHERE a.delivery_id = d.id), '[]') AS attempt_log"
         " FROM webhook_deliveries d WHERE d.organization_id = $1 AND d.endpoint_id = $2"
-        " ORDER BY d.created_at DESC LIMIT $3",
+        f" AND {page.where} {page.order} LIMIT $5",
         t.organization_id,
         endpoint_id,
+        *page.params,
         limit,
     )
     return [dict(r) for r in rows]

@@ -11,12 +11,14 @@ from uuid import UUID, uuid4
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from api import pagination
 from api.context import services
 from api.errors import Invalid, NotFound, error_responses
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
+from api.pagination import Limit
 from api.webhooks import repository as repo
 from api.webhooks import schemas as s
 from api.webhooks.delivery import payload_of
@@ -115,14 +117,21 @@ class WebhookController(Controller):
 
     @get("/{endpoint_id:uuid}/deliveries")
     async def list_deliveries(
-        self, request: Req, p: NamedDependency[Principal], endpoint_id: FromPath[UUID]
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        endpoint_id: FromPath[UUID],
+        limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> s.DeliveryList:
-        """The latest 50 deliveries, newest first, each with its attempts."""
+        """Deliveries, newest first, each with its attempts."""
         p.require("organization:manage")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await existing_endpoint(t, endpoint_id)
-            rows = await repo.deliveries(t, endpoint_id)
-        return s.DeliveryList([msgspec.convert(r, s.DeliveryOut) for r in rows])
+            rows = await repo.deliveries(t, endpoint_id, limit, pagination.decode(cursor))
+        return s.DeliveryList(
+            [msgspec.convert(r, s.DeliveryOut) for r in rows], pagination.next_cursor(rows, limit)
+        )
 
     @post("/{endpoint_id:uuid}/test")
     async def send_test(

@@ -68,6 +68,7 @@ class DeliveryOut(msgspec.Struct):
 
 class DeliveryList(msgspec.Struct):
     items: list[DeliveryOut]
+    next_cursor: str | None = None
 
 
 class TestSent(msgspec.Struct):

@@ -1644,6 +1644,7 @@ export interface components {
         /** DeliveryList */
         DeliveryList: {
             items: components["schemas"]["DeliveryOut"][];
+            next_cursor?: string | null;
         };
         /** DeliveryOut */
         DeliveryOut: {
@@ -7081,7 +7082,11 @@ export interface operations {
     };
     ApiV1WebhooksEndpointIdDeliveriesListDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1-200) */
+                limit?: number;
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 endpoint_id: string;
