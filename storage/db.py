@@ -9,6 +9,7 @@ organizations (logging in by email, the admin API, background relays).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,15 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+_ROLE = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Reset of a connection going back to the pool. asyncpg has already rolled back any open
+    transaction and dropped its listeners (``storage.wakeup`` unlistens itself); everything we
+    set is transaction-local, so its default full reset (another round trip per request) has
+    nothing left to undo."""
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -35,6 +45,8 @@ class Tenant:
 
 class Database:
     def __init__(self, url: str, role: str = "", min_size: int = 1, max_size: int = 10) -> None:
+        if role and not _ROLE.fullmatch(role):
+            raise ValueError(f"not a plain role name: {role!r}")
         self.url = url
         self.role = role
         self._min_size = min_size
@@ -43,7 +55,11 @@ class Database:
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self._min_size, max_size=self._max_size, init=_init_connection
+            self.url,
+            min_size=self._min_size,
+            max_size=self._max_size,
+            init=_init_connection,
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
@@ -61,17 +77,24 @@ class Database:
     async def _transaction(
         self, organization_id: UUID | None, bypass: bool
     ) -> AsyncIterator[asyncpg.Connection]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            # Local to the transaction, so a pooled connection never carries a tenant over.
-            await conn.execute(
-                "SELECT set_config('fairview.organization_id', $1, true),"
-                " set_config('fairview.bypass_rls', $2, true),"
-                " CASE WHEN $3 <> '' THEN set_config('role', $3, true) END",
-                str(organization_id) if organization_id else "",
-                "on" if bypass else "off",
-                self.role,
-            )
-            yield conn
+        # BEGIN and the scope in one round trip (a simple query: the values are a UUID and a
+        # checked role name, never caller text). Local to the transaction, so a pooled
+        # connection never carries a tenant over.
+        org = str(UUID(str(organization_id))) if organization_id else ""
+        scope = (
+            f"BEGIN; SELECT set_config('fairview.organization_id', '{org}', true),"
+            f" set_config('fairview.bypass_rls', '{'on' if bypass else 'off'}', true)"
+            + (f", set_config('role', '{self.role}', true)" if self.role else "")
+        )
+        async with self.pool.acquire() as conn:
+            await conn.execute(scope)
+            try:
+                yield conn
+            except BaseException:
+                if not conn.is_closed():
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def tenant(self, organization_id: UUID) -> AsyncIterator[Tenant]:
@@ -83,9 +106,28 @@ class Database:
         async with self._transaction(None, bypass=True) as conn:
             yield conn
 
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection outside any transaction, for one statement that scopes itself (a
+        ``fairview_*`` SQL function); everything else goes through ``tenant`` or ``platform``."""
+        async with self.pool.acquire() as conn:
+            yield conn
+
     async def ping(self) -> None:
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
+
+
+@asynccontextmanager
+async def savepoint(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """A part of the caller's transaction that can fail alone (rolled back, then re-raised)."""
+    await conn.execute("SAVEPOINT part")
+    try:
+        yield
+    except BaseException:
+        await conn.execute("ROLLBACK TO SAVEPOINT part")
+        raise
+    await conn.execute("RELEASE SAVEPOINT part")
 
 
 def row_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:

@@ -38,14 +38,8 @@ async def _session_principal(
         org_id = UUID(session["organization_id"])
     except (KeyError, ValueError, TypeError) as exc:
         raise NotAuthenticated("Please log in.") from exc
-    async with svc.db.platform() as conn:
-        row = await conn.fetchrow(
-            "SELECT u.password_changed_at, m.role, o.status FROM users u"
-            " JOIN memberships m ON m.user_id = u.id AND m.organization_id = $2"
-            " JOIN organizations o ON o.id = m.organization_id WHERE u.id = $1",
-            user_id,
-            org_id,
-        )
+    async with svc.db.statement() as conn:
+        row = await repo.session_member(conn, user_id, org_id)
     if row is None or row["password_changed_at"].isoformat() != session.get("password_changed_at"):
         raise NotAuthenticated("Your session has ended. Please log in again.", code="session_ended")
     if row["status"] != "active" and not allow_suspended:

@@ -400,3 +400,9 @@ async def list_audit(t: Tenant, limit: int, after: Position | None) -> list[Row]
 
 async def add_outbox_event(t: Tenant, event_type: str, data: dict[str, Any]) -> None:
     await add_event(t.conn, t.organization_id, event_type, data)
+
+
+async def session_member(conn: asyncpg.Connection, user_id: UUID, org_id: UUID) -> Row | None:
+    """What a session's member may do now (``fairview_session_member`` scopes itself)."""
+    row = await conn.fetchrow("SELECT * FROM fairview_session_member($1, $2)", user_id, org_id)
+    return dict(row) if row is not None else None

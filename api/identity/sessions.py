@@ -9,13 +9,16 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
 from litestar.types import Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
 
 _NEW_ID = "fairview.new_session_id"
+_LOADED = "fairview.session_loaded"  # the session as read from the store, serialised
 _SESSION_ID = re.compile(r"[0-9a-f]{16,128}")
 SESSION_DAYS = 14
 
@@ -38,9 +41,15 @@ class _RotatingBackend(ServerSideSessionBackend):
     async def load_from_connection(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> dict[str, Any]:
-        if not self._cookie(connection):
+        session_id = self._cookie(connection)
+        if not session_id:
             return {}
-        return await super().load_from_connection(connection)
+        store = self.config.get_store_from_app(connection.scope["app"])
+        data = await self.get(session_id, store=store)  # renews the expiry (renew_on_access)
+        if data is None:
+            return {}
+        connection.scope[_LOADED] = data  # type: ignore[literal-required]
+        return self.deserialize_data(data)
 
     async def store_in_message(
         self,
@@ -51,7 +60,27 @@ class _RotatingBackend(ServerSideSessionBackend):
         # Anonymous visitors get no session (no cookie, no Redis write) until they log in.
         if scope_session == {} and not self._cookie(connection):
             return
+        loaded = connection.scope.get(_LOADED)
+        unchanged = (
+            loaded is not None
+            and isinstance(scope_session, dict)
+            and not connection.scope.get(_NEW_ID)
+            and self.serialize_data(scope_session, connection.scope) == loaded
+        )
+        if unchanged:
+            # Reading it renewed its expiry: only the cookie is renewed (writing it back was one
+            # more Redis round trip per request).
+            headers = MutableScopeHeaders.from_message(message)
+            headers.add("Set-Cookie", self._cookie_header(connection))
+            return
         await super().store_in_message(scope_session, message, connection)
+
+    def _cookie_header(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        params = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
+        session_id = self.get_session_id(connection)
+        return Cookie(value=session_id, key=self.config.key, **params).to_header(header="")
 
 
 class SessionConfig(ServerSideSessionConfig):

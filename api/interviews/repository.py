@@ -44,15 +44,32 @@ async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
 
 
 async def interview(t: Tenant, interview_id: UUID, *, for_update: bool = False) -> Row | None:
-    lock = " FOR UPDATE OF i" if for_update else ""
+    lock = " FOR UPDATE" if for_update else ""
     return _one(
         await t.conn.fetchrow(
-            f"SELECT i.*, {_COUNTS} FROM interviews i"  # noqa: S608 - constant fragments
-            f" WHERE i.organization_id = $1 AND i.id = $2{lock}",
+            f"SELECT * FROM interviews WHERE organization_id = $1 AND id = $2{lock}",  # noqa: S608
             t.organization_id,
             interview_id,
         )
     )
+
+
+async def interview_exists(t: Tenant, interview_id: UUID) -> bool:
+    found: bool = await t.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM interviews WHERE organization_id = $1 AND id = $2)",
+        t.organization_id,
+        interview_id,
+    )
+    return found
+
+
+async def candidate_counts(t: Tenant, interview_id: UUID) -> dict[str, int]:
+    counts: dict[str, int] = await t.conn.fetchval(
+        f"SELECT {_COUNTS} FROM interviews i WHERE i.organization_id = $1 AND i.id = $2",  # noqa: S608
+        t.organization_id,
+        interview_id,
+    )
+    return counts
 
 
 async def list_interviews(

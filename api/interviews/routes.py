@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import pagination
 from api.context import services
-from api.errors import error_responses
+from api.errors import NotFound, error_responses
 from api.examples import json_body
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
@@ -79,6 +79,7 @@ def candidate_out(c: dict[str, Any]) -> s.CandidateOut:
 async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.InterviewOut:
     async with services(request.app.state).db.tenant(p.organization_id) as t:
         i = await service.get(t, interview_id)
+        counts = await repo.candidate_counts(t, interview_id)
         questions = await repo.questions(t, interview_id)
         locked = await repo.has_started_candidates(t, interview_id)
         following = await repo.is_following(t, interview_id, p.user_id)
@@ -95,7 +96,7 @@ async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.Int
         public_link=i["public_token_hash"] is not None,
         locked=locked,
         questions=[question_out(q) for q in questions],
-        candidates=_counts(i["candidate_counts"]),
+        candidates=_counts(counts),
         created_at=i["created_at"],
         updated_at=i["updated_at"],
         following=following,
@@ -284,10 +285,12 @@ class InterviewController(Controller):
     ) -> s.CandidatePage:
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            await service.get(t, interview_id)
             rows = await repo.list_candidates(
                 t, interview_id, limit, pagination.decode(cursor), status
             )
+            # Candidates prove their interview exists; only an empty page needs to ask.
+            if not rows and not await repo.interview_exists(t, interview_id):
+                raise NotFound("No such interview.")
         return s.CandidatePage(
             items=[candidate_out(r) for r in rows],
             next_cursor=pagination.next_cursor(rows, limit),

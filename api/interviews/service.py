@@ -25,7 +25,7 @@ from api.interviews import repository as repo
 from api.interviews.templates import TEMPLATES
 from api.notification.repository import queue_email
 from api.notification.templates import render
-from storage.db import Tenant
+from storage.db import Tenant, savepoint
 
 TRANSITIONS: dict[str, set[str]] = {
     "draft": {"active", "archived"},
@@ -278,7 +278,7 @@ async def import_csv(
             )
             continue
         try:
-            async with t.conn.transaction():
+            async with savepoint(t.conn):
                 await add_candidate(
                     t,
                     p,

@@ -21,7 +21,7 @@ from api.interviews import service as interviews
 from api.responses import repository as repo
 from api.responses import schemas as s
 from api.responses import service
-from storage.db import Tenant
+from storage.db import Tenant, savepoint
 from storage.signed_tokens import issue
 
 Req = Request[Any, Any, Any]
@@ -229,7 +229,7 @@ class PublicInterviewController(Controller):
             raise NotFound("This interview is not taking candidates.", code="interview_closed")
         async with svc.db.tenant(i["organization_id"]) as t:
             try:
-                async with t.conn.transaction():
+                async with savepoint(t.conn):
                     _, link = await interviews.add_candidate(
                         t,
                         None,

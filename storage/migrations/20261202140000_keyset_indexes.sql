@@ -18,8 +18,11 @@ CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, cre
 CREATE INDEX memberships_org ON memberships (organization_id, created_at, user_id);
 CREATE INDEX organizations_created ON organizations (created_at, id);
 CREATE INDEX users_created ON users (created_at, id);
+-- Candidate counts per status (interview lists and pages) from the index alone.
+CREATE INDEX candidates_status ON candidates (organization_id, interview_id, status);
 
 -- migrate:down
+DROP INDEX candidates_status;
 DROP INDEX users_created;
 DROP INDEX organizations_created;
 DROP INDEX memberships_org;
