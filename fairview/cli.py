@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+from typing import Any
 from uuid import uuid4
 
 import uvicorn
@@ -13,9 +15,12 @@ from fairview import logging as fv_logging
 from fairview.settings import Settings, SettingsError
 
 
-def _serve(settings: Settings, roles: frozenset[str]) -> None:
+def _serve(settings: Settings, roles: frozenset[str], workers: int = 1) -> None:
     from fairview.runtime import build_app
 
+    if workers > 1:
+        _serve_workers(settings, workers)
+        return
     app = build_app(settings, roles=roles)
     print(
         f"\n  Fairview is running at {settings.public_url}\n"
@@ -31,6 +36,43 @@ def _serve(settings: Settings, roles: frozenset[str]) -> None:
         proxy_headers=settings.production,
         ws="websockets-sansio",
     )
+
+
+def api_app() -> Any:
+    """The API app of one of several worker processes (uvicorn's factory: settings from the
+    environment, which the parent completed)."""
+    from fairview.runtime import build_app
+
+    settings = Settings.from_env()
+    fv_logging.configure(settings.log_json or settings.production)
+    return build_app(settings, roles=frozenset({"api"}))
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """Several API processes on one socket (uvicorn's supervisor restarts any that dies). The
+    embedded broker, when there is no Kafka, is started once here and shared."""
+    from streaming.broker import EmbeddedBroker
+
+    broker = None
+    if not settings.kafka:
+        broker = EmbeddedBroker(settings.kafka_port)
+        asyncio.run(broker.start())
+        os.environ["FAIRVIEW_KAFKA"] = broker.bootstrap
+    print(f"\n  Fairview API ({workers} processes) at {settings.public_url}\n", flush=True)
+    try:
+        uvicorn.run(
+            "fairview.cli:api_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            proxy_headers=settings.production,
+            ws="websockets-sansio",
+        )
+    finally:
+        if broker is not None:
+            broker.stop()
 
 
 def _operator_key(settings: Settings, name: str) -> None:
@@ -62,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fairview")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="everything on one machine: API, workers, embedded broker")
-    sub.add_parser("api", help="the API process only")
+    api = sub.add_parser("api", help="the API process only")
+    api.add_argument(
+        "--workers", type=int, default=None, help="API processes (default FAIRVIEW_API_WORKERS, 1)"
+    )
     sub.add_parser("ingest", help="the WebRTC ingest (WHIP) process only")
     sub.add_parser("worker", help="the background workers only")
     sub.add_parser("migrate", help="create the database if needed and apply migrations")
@@ -85,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         _serve(settings, frozenset({"api", "ingest", "workers"}))
     elif args.command == "api":
-        _serve(settings, frozenset({"api"}))
+        _serve(settings, frozenset({"api"}), args.workers or settings.api_workers)
     elif args.command == "ingest":
         _serve(settings, frozenset({"ingest"}))
     elif args.command == "worker":

@@ -50,6 +50,7 @@ class Settings:
     ingest_self_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    api_workers: int = 1  # processes of `fairview api` (each with its own pool); `run` uses one
     smtp_host: str = ""  # empty: emails go to the outbox directory instead
     smtp_port: int = 25
     smtp_username: str = ""
