@@ -305,13 +305,72 @@ function emailState(c: Schemas["CandidateOut"]): HTMLElement | null {
 async function candidatesSection(interview: Interview, msg: HTMLElement): Promise<HTMLElement> {
   const path = { params: { path: { interview_id: interview.id } } };
   const tbody = h("tbody");
-  async function load(): Promise<void> {
-    const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query: { limit: 200 } } });
-    if (r.error) return showError(msg, r.error);
-    const items = r.data!.items;
-    tbody.replaceChildren(...(items.length ? items.map(row) : [h("tr", {}, h("td", { colspan: "4", class: "muted" }, t("iv.noCandidates")))]));
+  const empty = h("tr", {}, h("td", { colspan: "4", class: "muted" }, t("iv.noCandidates")));
+  // Rows by candidate id, each cell with the data it shows: a refresh replaces only the cells
+  // whose data changed, so an open select, focus and a screen reader's place survive it.
+  const shown = new Map<string, { tr: HTMLTableRowElement; keys: string[] }>();
+  let cursor: string | null = null;
+  const more = button(t("list.more"), { hidden: true, class: "show-more", onclick: () => loadMore() });
+
+  async function fetchPage(after: string | null, limit: number) {
+    const query = { limit, ...(after ? { cursor: after } : {}) };
+    const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query } });
+    if (r.error) showError(msg, r.error);
+    return r.data;
   }
-  function row(c: Schemas["CandidateOut"]): HTMLElement {
+  /** Show `items` in order after `prev` (null: at the top), moving only rows out of place and
+   * replacing only cells whose data changed. Returns the last row placed. */
+  function place(items: Schemas["CandidateOut"][], prev: HTMLTableRowElement | null): HTMLTableRowElement | null {
+    empty.remove();
+    for (const c of items) {
+      const cells = cellsOf(c);
+      const keys = cells.map((cell) => cell.dataset.key!);
+      let known = shown.get(c.id);
+      if (!known) {
+        known = { tr: h("tr", { "data-candidate": c.email, "data-id": c.id }, ...cells), keys };
+        shown.set(c.id, known);
+      } else {
+        keys.forEach((key, i) => {
+          if (known!.keys[i] !== key) known!.tr.children[i]!.replaceWith(cells[i]!);
+        });
+        known.keys = keys;
+      }
+      const want = prev ? prev.nextSibling : tbody.firstChild;
+      if (known.tr !== want) tbody.insertBefore(known.tr, want);
+      prev = known.tr;
+    }
+    if (!shown.size) tbody.append(empty);
+    return prev;
+  }
+  async function loadMore(): Promise<void> {
+    more.disabled = true;
+    const data = await fetchPage(cursor, 50);
+    more.disabled = false;
+    if (!data) return;
+    place(data.items, tbody.lastElementChild === empty ? null : (tbody.lastElementChild as HTMLTableRowElement | null));
+    cursor = data.next_cursor;
+    more.hidden = cursor === null;
+  }
+  /** Refresh the rows shown (and show new ones at the top), walking the pages from the start. */
+  async function load(): Promise<void> {
+    const target = Math.max(shown.size, 1);
+    const limit = Math.min(200, Math.max(50, shown.size));
+    let after: string | null = null;
+    let prev: HTMLTableRowElement | null = null;
+    let seen = 0;
+    do {
+      const data = await fetchPage(after, limit);
+      if (!data) return;
+      prev = place(data.items, prev);
+      seen += data.items.length;
+      after = data.next_cursor;
+    } while (after !== null && seen < target);
+    cursor = after;
+    more.hidden = cursor === null;
+  }
+
+  /** A candidate's cells, each keyed by the data it shows. */
+  function cellsOf(c: Schemas["CandidateOut"]): HTMLTableCellElement[] {
     const cpath = { params: { path: { candidate_id: c.id } } };
     const factor = h("select", { "aria-label": `${t("iv.extraTime")}: ${c.name}` }, ...[1, 1.25, 1.5, 2].map((f) => h("option", { value: String(f), selected: c.extra_time_factor === f }, `×${f}`)));
     factor.addEventListener("change", async () => {
@@ -326,15 +385,14 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
       else showOk(msg, t("saved"));
     });
     const closed = c.status === "completed" || c.status === "revoked";
-    return h(
-      "tr",
-      { "data-candidate": c.email },
-      h("td", {}, h("a", { href: `/candidates/${c.id}` }, h("strong", {}, c.name)), h("br"), h("span", { class: "muted" }, c.email), emailState(c)),
-      h("td", {}, h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
-      h("td", {}, closed ? `×${c.extra_time_factor} · +${c.extra_retakes}` : h("span", { class: "row" }, factor, retakes)),
-      h(
-        "td",
-        {},
+    const e = c.invitation_email;
+    const cell = (key: unknown[], ...content: (Node | string | null)[]) => h("td", { "data-key": JSON.stringify(key) }, ...content);
+    return [
+      cell([c.name, c.email, e?.status, e?.attempts, e?.last_error], h("a", { href: `/candidates/${c.id}` }, h("strong", {}, c.name)), h("br"), h("span", { class: "muted" }, c.email), emailState(c)),
+      cell([c.status, c.answered], h("span", { class: `tag cs-${c.status}` }, t(`cs.${c.status}`)), h("br"), h("span", { class: "muted" }, t("iv.answered", { n: c.answered }))),
+      cell([closed, c.extra_time_factor, c.extra_retakes], closed ? `×${c.extra_time_factor} · +${c.extra_retakes}` : h("span", { class: "row" }, factor, retakes)),
+      cell(
+        [closed],
         closed
           ? null
           : h(
@@ -345,7 +403,10 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
                 onclick: async () => {
                   const r = await api.POST("/api/v1/candidates/{candidate_id}/resend", cpath);
                   if (r.error) showError(msg, r.error);
-                  else showOk(msg, t("iv.invited", { link: r.data!.link }));
+                  else {
+                    showOk(msg, t("iv.invited", { link: r.data!.link }));
+                    await load();
+                  }
                 },
               }),
               button(t("iv.revoke"), {
@@ -359,7 +420,7 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
               }),
             ),
       ),
-    );
+    ];
   }
 
   const invite = h(
@@ -425,6 +486,7 @@ async function candidatesSection(interview: Interview, msg: HTMLElement): Promis
     h("h2", {}, t("iv.candidates")),
     invite,
     h("table", {}, h("thead", {}, h("tr", {}, ...[t("iv.candidateName"), "", `${t("iv.extraTime")} · ${t("iv.extraRetakes")}`, ""].map((c) => h("th", { scope: "col" }, c)))), tbody),
+    more,
     h("details", {}, h("summary", {}, t("iv.import")), importForm, report),
   );
 }
@@ -445,8 +507,6 @@ function liveSection(interview: Interview): HTMLElement | null {
         list.replaceChildren();
         return;
       }
-      const r = await api.GET("/api/v1/interviews/{interview_id}/candidates", { params: { path: { interview_id: interview.id }, query: { limit: 200 } } });
-      for (const c of r.data?.items ?? []) names.set(c.id, c.name);
       list.replaceChildren(h("p", { class: "muted waiting" }, t("lv.waiting")));
       source = new EventSource(`/api/v1/interviews/${interview.id}/live`);
       toggle.textContent = t("lv.stop");
@@ -464,7 +524,14 @@ function liveSection(interview: Interview): HTMLElement | null {
       source.addEventListener("transcript", (event) => {
         const u = JSON.parse((event as MessageEvent).data) as { answer_id: string; candidate_id: string; question: number; prompt: string; text: string; partial: string; ended: boolean };
         const [head, text] = card(u.answer_id).children as unknown as HTMLElement[];
-        head!.replaceChildren(t("lv.question", { name: names.get(u.candidate_id) ?? "…", n: u.question + 1 }), u.ended ? ` · ${t("lv.ended")}` : "", h("br"), h("strong", {}, u.prompt));
+        // Names of those answering now, asked for once each (not the whole candidate list).
+        if (!names.has(u.candidate_id)) {
+          names.set(u.candidate_id, "…");
+          void api.GET("/api/v1/candidates/{candidate_id}", { params: { path: { candidate_id: u.candidate_id } } }).then((r) => {
+            if (r.data) names.set(u.candidate_id, r.data.name);
+          });
+        }
+        head!.replaceChildren(t("lv.question", { name: names.get(u.candidate_id)!, n: u.question + 1 }), u.ended ? ` · ${t("lv.ended")}` : "", h("br"), h("strong", {}, u.prompt));
         text!.replaceChildren(u.text, " ", h("span", { class: "partial" }, u.partial));
       });
       source.addEventListener("coverage", (event) => {
