@@ -36,6 +36,7 @@ from api.interviews.routes import CandidateController, InterviewController, list
 from api.live.routes import LiveController
 from api.notification.routes import EmailPreferencesController, NotificationController
 from api.observability import RequestIdMiddleware
+from api.reporting.routes import ReportingController
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
 from api.system.routes import MetricsController, healthz, readyz
@@ -100,6 +101,7 @@ def api_router() -> Router:
         CandidateSessionController,
         PublicInterviewController,
         ReviewController,
+        ReportingController,
         LiveController,
         BillingController,
         stripe_webhook,

@@ -10,6 +10,7 @@ import { audit } from "./pages/audit";
 import { billing } from "./pages/billing";
 import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
+import { compare } from "./pages/reporting";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
 import { unsubscribe } from "./pages/unsubscribe";
@@ -28,6 +29,7 @@ const routes: Route[] = [
   { path: "/", render: () => (navigate("/interviews", true), h("div")) },
   { path: "/interviews", render: interviewList },
   { path: "/interviews/:id", render: interviewDetail },
+  { path: "/interviews/:id/compare", render: compare },
   { path: "/candidates/:id", render: review },
   { path: "/i/:token", render: candidateApp, public: true, bare: true },
   { path: "/join/:token", render: joinPublic, public: true, bare: true },

@@ -601,6 +601,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidates/{candidate_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Printable candidate report */
+        get: operations["ApiV1CandidatesCandidateIdReportReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidates/{candidate_id}/resend": {
         parameters: {
             query?: never;
@@ -630,6 +647,24 @@ export interface paths {
         /** Revoke the invitation */
         post: operations["ApiV1CandidatesCandidateIdRevokeRevoke"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidates/{candidate_id}/shortlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Shortlist a candidate */
+        put: operations["ApiV1CandidatesCandidateIdShortlistStar"];
+        post?: never;
+        /** Take a candidate off the shortlist */
+        delete: operations["ApiV1CandidatesCandidateIdShortlistUnstar"];
         options?: never;
         head?: never;
         patch?: never;
@@ -759,6 +794,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interviews/{interview_id}/candidates.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export candidates as CSV */
+        get: operations["ApiV1InterviewsInterviewIdCandidatesCsvExportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interviews/{interview_id}/candidates/import": {
         parameters: {
             query?: never;
@@ -770,6 +822,23 @@ export interface paths {
         put?: never;
         /** Invite candidates from CSV */
         post: operations["ApiV1InterviewsInterviewIdCandidatesImportImportCandidates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interviews/{interview_id}/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare candidates */
+        get: operations["ApiV1InterviewsInterviewIdComparisonCompare"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -803,6 +872,23 @@ export interface paths {
         get?: never;
         /** Follow or stop following */
         put: operations["ApiV1InterviewsInterviewIdFollowingSetFollowing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interviews/{interview_id}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Funnel and drop-off */
+        get: operations["ApiV1InterviewsInterviewIdFunnelFunnel"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1342,6 +1428,17 @@ export interface components {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /** AnswerCell */
+        AnswerCell: {
+            answer_id: string | null;
+            criteria: components["schemas"]["CriterionCell"][];
+            duration_ms: number | null;
+            excerpt: string;
+            overall: number | null;
+            /** Format: uuid */
+            question_id: string;
+            status: string | null;
+        };
         /** AnswerReview */
         AnswerReview: {
             attempt: number;
@@ -1585,11 +1682,48 @@ export interface components {
             /** Format: uuid */
             id: string;
         };
+        /** ComparedCandidate */
+        ComparedCandidate: {
+            answers: components["schemas"]["AnswerCell"][];
+            /** @enum {null|string} */
+            decision: "advance" | "hold" | "reject" | null;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            overall_score: number | null;
+            shortlisted: boolean;
+            status: string;
+            team_rating: number | null;
+        };
+        /** ComparedQuestion */
+        ComparedQuestion: {
+            criteria: string[];
+            /** Format: uuid */
+            id: string;
+            position: number;
+            prompt: string;
+        };
+        /** Comparison */
+        Comparison: {
+            candidates: components["schemas"]["ComparedCandidate"][];
+            /** Format: uuid */
+            interview_id: string;
+            questions: components["schemas"]["ComparedQuestion"][];
+        };
         /** Consent */
         Consent: {
             ai: boolean;
             notice_version: string;
             recording: boolean;
+        };
+        /** CriterionCell */
+        CriterionCell: {
+            criterion: string;
+            mine: number | null;
+            score: number | null;
+            team_average: number | null;
+            team_count: number;
         };
         /** CriterionRatings */
         CriterionRatings: {
@@ -1726,6 +1860,19 @@ export interface components {
         /** Following */
         Following: {
             following: boolean;
+        };
+        /** Funnel */
+        Funnel: {
+            completed: number;
+            consented: number;
+            declined_ai: number;
+            expired: number;
+            invited: number;
+            median_seconds_to_complete: number | null;
+            opened: number;
+            questions: components["schemas"]["QuestionDropOff"][];
+            revoked: number;
+            started: number;
         };
         /** ImportResult */
         ImportResult: {
@@ -2011,6 +2158,15 @@ export interface components {
         /** PublicLink */
         PublicLink: {
             url: string;
+        };
+        /** QuestionDropOff */
+        QuestionDropOff: {
+            answered: number;
+            position: number;
+            prompt: string;
+            /** Format: uuid */
+            question_id: string;
+            stopped: number;
         };
         /** QuestionIn */
         QuestionIn: {
@@ -4368,6 +4524,70 @@ export interface operations {
             };
         };
     };
+    ApiV1CandidatesCandidateIdReportReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CandidatesCandidateIdResendResend: {
         parameters: {
             query?: never;
@@ -4505,6 +4725,130 @@ export interface operations {
             };
             /** @description error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdShortlistStar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdShortlistUnstar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5166,6 +5510,70 @@ export interface operations {
             };
         };
     };
+    ApiV1InterviewsInterviewIdCandidatesCsvExportCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1InterviewsInterviewIdCandidatesImportImportCandidates: {
         parameters: {
             query?: never;
@@ -5228,6 +5636,73 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdComparisonCompare: {
+        parameters: {
+            query?: {
+                candidate?: string[] | null;
+                sort?: "score" | "rating" | "name";
+            };
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5332,6 +5807,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdFunnelFunnel: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funnel"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
             /** @description not_authenticated */

@@ -5,6 +5,7 @@ import { field, formatDate, h } from "../dom";
 import { locale, t } from "../i18n";
 import { navigate } from "../router";
 import { button, input, page, showError, showOk, status, submitWith } from "../ui";
+import { reportsSection } from "./reporting";
 
 type Interview = Schemas["InterviewOut"];
 type QuestionIn = Schemas["QuestionIn"];
@@ -288,8 +289,8 @@ export async function interviewDetail(_q: URLSearchParams, params: Record<string
     ),
   );
 
-  const candidates = await candidatesSection(interview, msg);
-  return page(interview.title, null, actions, msg, liveSection(interview), candidates, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
+  const [candidates, reports] = await Promise.all([candidatesSection(interview, msg), reportsSection(interview.id)]);
+  return page(interview.title, null, actions, msg, liveSection(interview), candidates, reports, h("h2", {}, t("iv.questions")), questionForm, publicLink, details);
 }
 
 // Whether the invitation (or reminder) email went out; an SMTP refusal shows its reason.

@@ -229,7 +229,7 @@ export async function review(_q: URLSearchParams, params: Record<string, string>
   return page(
     c.name,
     `${c.email} · ${t(`cs.${c.status}`)}`,
-    h("p", {}, h("a", { href: `/interviews/${c.interview_id}` }, t("rv.back", { title: data.interview_title }))),
+    h("p", {}, h("a", { href: `/interviews/${c.interview_id}` }, t("rv.back", { title: data.interview_title })), " · ", h("a", { href: `/api/v1/candidates/${c.id}/report`, target: "_blank" }, t("rp.report"))),
     h("p", { class: "muted" }, t("rv.aiConsent", { value: consent })),
     msg,
     team,

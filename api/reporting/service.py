@@ -1,0 +1,196 @@
+"""Reporting rules: how candidates are compared, scored and exported (no HTTP)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from statistics import mean
+from typing import Any, Literal
+from uuid import UUID
+
+from api.errors import NotFound
+from api.interviews import service as interviews
+from api.reporting import repository as repo
+from api.reporting import schemas as s
+from storage.db import Tenant
+
+Sort = Literal["score", "rating", "name"]
+EXCERPT_CHARS = 280
+MAX_COMPARED = 50
+
+
+def excerpt(text: str | None) -> str:
+    """The answer's first lines, cut at a word."""
+    text = " ".join((text or "").split())
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    return text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(mean(present), 2) if present else None
+
+
+async def compare(
+    t: Tenant,
+    interview_id: UUID,
+    candidate_ids: list[UUID] | None,
+    user_id: UUID | None,
+    sort: Sort = "score",
+) -> s.Comparison:
+    await interviews.get(t, interview_id)
+    people = await repo.candidates(t, interview_id, candidate_ids)
+    if candidate_ids is not None and len(people) != len(set(candidate_ids)):
+        raise NotFound("No such candidate in this interview.")
+    people = people[:MAX_COMPARED]
+    questions = await repo.questions(t, interview_id)
+    answers = {
+        (a["candidate_id"], a["question_id"]): a
+        for a in await repo.answers(t, [p["id"] for p in people])
+    }
+    rated = {
+        (r["answer_id"], r["criterion"]): r
+        for r in await repo.ratings(t, [a["answer_id"] for a in answers.values()], user_id)
+    }
+    out = []
+    for p in people:
+        cells = [_cell(q, answers.get((p["id"], q["id"])), rated) for q in questions]
+        team = [c.team_average for cell in cells for c in cell.criteria]
+        out.append(
+            s.ComparedCandidate(
+                id=p["id"],
+                name=p["name"],
+                email=p["email"],
+                status=p["status"],
+                shortlisted=p["shortlisted"],
+                decision=p["decision"],
+                overall_score=_mean(c.overall for c in cells),
+                team_rating=_mean(team),
+                answers=cells,
+            )
+        )
+    out.sort(key=_sort_key(sort))
+    return s.Comparison(
+        interview_id=interview_id,
+        questions=[
+            s.ComparedQuestion(
+                id=q["id"],
+                position=q["position"],
+                prompt=q["prompt"],
+                criteria=[c["name"] for c in q["rubric"]],
+            )
+            for q in questions
+        ],
+        candidates=out,
+    )
+
+
+def _sort_key(sort: Sort) -> Any:
+    if sort == "name":
+        return lambda c: c.name.casefold()
+    field = "overall_score" if sort == "score" else "team_rating"
+    # Highest first; candidates without a value last.
+    return lambda c: (getattr(c, field) is None, -(getattr(c, field) or 0), c.name.casefold())
+
+
+def _cell(
+    q: dict[str, Any], a: dict[str, Any] | None, rated: dict[tuple[UUID, str], dict[str, Any]]
+) -> s.AnswerCell:
+    evaluation = (
+        (a or {}).get("evaluation") if (a or {}).get("evaluation_status") == "ready" else None
+    )
+    scores = {c["criterion"]: c["score"] for c in (evaluation or {}).get("criteria", [])}
+    criteria = []
+    for c in q["rubric"]:
+        r = rated.get((a["answer_id"], c["name"])) if a else None
+        criteria.append(
+            s.CriterionCell(
+                criterion=c["name"],
+                score=scores.get(c["name"]),
+                team_average=round(r["average"], 2) if r else None,
+                team_count=r["n"] if r else 0,
+                mine=r["mine"] if r else None,
+            )
+        )
+    return s.AnswerCell(
+        question_id=q["id"],
+        answer_id=a["answer_id"] if a else None,
+        status=a["status"] if a else None,
+        duration_ms=a["duration_ms"] if a else None,
+        excerpt=excerpt(a["text"]) if a else "",
+        overall=(evaluation or {}).get("overall"),
+        criteria=criteria,
+    )
+
+
+async def set_shortlisted(
+    t: Tenant, candidate_id: UUID, user_id: UUID | None, starred: bool
+) -> None:
+    c = await interviews.get_candidate(t, candidate_id)
+    await repo.set_shortlisted(t, candidate_id, c["interview_id"], user_id, starred)
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection, OWASP):
+# such cells are prefixed with a quote so they stay text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+async def export_csv(t: Tenant, interview_id: UUID) -> str:
+    """Every candidate of the interview: status, dates, per-criterion scores, team ratings and
+    the current decision; one row per candidate."""
+    comparison = await compare(t, interview_id, None, None, sort="name")
+    people = {p["id"]: p for p in await repo.candidates(t, interview_id, None)}
+    header = [
+        "name", "email", "status", "invited_at", "started_at", "completed_at",
+        "overall_score", "team_rating", "decision", "shortlisted",
+    ]  # fmt: skip
+    for q in comparison.questions:
+        for name in q.criteria:
+            header += [f"Q{q.position + 1} {name} score", f"Q{q.position + 1} {name} team rating"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in header])
+    for c in comparison.candidates:
+        p = people[c.id]
+        row: list[Any] = [
+            c.name, c.email, c.status, _iso(p["created_at"]), _iso(p["started_at"]),
+            _iso(p["completed_at"]), c.overall_score, c.team_rating, c.decision or "",
+            "yes" if c.shortlisted else "",
+        ]  # fmt: skip
+        for cell in c.answers:
+            for cc in cell.criteria:
+                row += [cc.score, cc.team_average]
+        writer.writerow([safe_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Funnel:
+    await interviews.get(t, interview_id)
+    counts = await repo.funnel(t, interview_id, since, until)
+    median = counts.pop("median_seconds")
+    questions = await repo.question_drop_off(t, interview_id, since, until)
+    return s.Funnel(
+        **counts,
+        median_seconds_to_complete=round(median, 1) if median is not None else None,
+        questions=[
+            s.QuestionDropOff(
+                question_id=q["id"],
+                position=q["position"],
+                prompt=q["prompt"],
+                answered=q["answered"],
+                stopped=q["stopped"],
+            )
+            for q in questions
+        ],
+    )
