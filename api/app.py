@@ -3,12 +3,14 @@ metrics and the web app's static files."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Controller, Litestar, Request, Response, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.handlers import HTTPRouteHandler
@@ -24,6 +26,7 @@ from redis.asyncio import Redis
 from api.admin.routes import AdminController
 from api.billing.routes import BillingController, stripe_webhook
 from api.errors import EXCEPTION_HANDLERS, NotFound
+from api.headers import security_headers
 from api.identity.auth import CookieCSRFMiddleware
 from api.identity.routes import (
     AuthController,
@@ -67,12 +70,27 @@ def with_shared_errors(handler: Any) -> Any:
     return handler
 
 
+class AttributeConfiguredScalar(ScalarRenderPlugin):
+    """Scalar configured through the ``data-configuration`` attribute instead of an inline
+    script, which the content security policy forbids."""
+
+    def render_options(self) -> str:
+        return ""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        page = super().render(request, openapi_schema).decode()
+        configuration = html.escape(msgspec.json.encode(self.options or {}).decode(), quote=True)
+        return page.replace(
+            'id="api-reference"', f'id="api-reference" data-configuration="{configuration}"', 1
+        ).encode()
+
+
 def api_reference(dist: Path | None) -> ScalarRenderPlugin:
     """The API reference UI at /api/docs: Scalar from the web app's build (copied there from its
     npm package), so it works without internet access; from its CDN if the web app is not built."""
     bundle = "assets/scalar/standalone.js"
     if dist is not None and (dist / bundle).exists():
-        return ScalarRenderPlugin(
+        return AttributeConfiguredScalar(
             js_url=f"/{bundle}",
             css_url="/assets/scalar/style.css",
             # Nothing that reaches Scalar's services: its fonts (a CDN), AI agent, MCP generator,
@@ -180,6 +198,7 @@ def create_app(
             )
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(https_only=config.secure_cookies)],
         openapi_config=OpenAPIConfig(
             title="Fairview API",
             version=config.version,

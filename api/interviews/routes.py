@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import pagination
 from api.context import services
-from api.errors import NotFound, error_responses
+from api.errors import FairviewError, NotFound, error_responses
 from api.examples import json_body
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
@@ -187,9 +187,13 @@ class InterviewController(Controller):
         request: Req,
         p: NamedDependency[Principal],
         interview_id: FromPath[UUID],
-        data: Annotated[list[s.QuestionIn], json_body(**_examples("replace_questions"))],
+        data: Annotated[s.Questions, json_body(**_examples("replace_questions"))],
     ) -> s.InterviewOut:
-        """Replace the questions (in order). Refused once a candidate has started."""
+        """Replace the questions (in order, at most 50). Refused once a candidate has started."""
+        if len(data) > s.MAX_QUESTIONS:  # the body's list is decoded without its length rule
+            raise FairviewError(
+                f"An interview has at most {s.MAX_QUESTIONS} questions.", code="validation_error"
+            )
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             await service.set_questions(t, p, interview_id, [msgspec.to_builtins(q) for q in data])
         return await interview_out(request, p, interview_id)

@@ -52,6 +52,10 @@ class QuestionOut(msgspec.Struct):
 ReminderHours = Annotated[int, msgspec.Meta(ge=0, le=336)]
 
 
+MAX_QUESTIONS = 50
+Questions = Annotated[list[QuestionIn], msgspec.Meta(max_length=MAX_QUESTIONS)]
+
+
 class InterviewIn(msgspec.Struct):
     title: Title
     role_description: LongText = ""
@@ -60,9 +64,7 @@ class InterviewIn(msgspec.Struct):
     brand_name: BrandName | None = None
     brand_logo_url: LogoUrl | None = None
     reminder_hours: ReminderHours = 24
-    questions: Annotated[list[QuestionIn], msgspec.Meta(max_length=50)] = msgspec.field(
-        default_factory=list
-    )
+    questions: Questions = msgspec.field(default_factory=list)
     template: str | None = None
 
 
@@ -71,8 +73,8 @@ class InterviewUpdate(msgspec.Struct):
     role_description: LongText | msgspec.UnsetType = msgspec.UNSET
     intro: LongText | msgspec.UnsetType = msgspec.UNSET
     language: Language | msgspec.UnsetType = msgspec.UNSET
-    brand_name: str | msgspec.UnsetType | None = msgspec.UNSET
-    brand_logo_url: str | msgspec.UnsetType | None = msgspec.UNSET
+    brand_name: BrandName | msgspec.UnsetType | None = msgspec.UNSET
+    brand_logo_url: LogoUrl | msgspec.UnsetType | None = msgspec.UNSET
     reminder_hours: ReminderHours | msgspec.UnsetType = msgspec.UNSET
 
 

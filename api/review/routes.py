@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
 
 from api.context import services
 from api.errors import Invalid, NotFound, error_responses
@@ -20,12 +22,21 @@ from api.interviews.routes import candidate_out
 from api.interviews.schemas import RubricCriterion
 from api.review import repository as repo
 from api.review import schemas as s
-from storage.objects import ObjectNotFound
+from storage.objects import ObjectNotFound, ObjectStore
 from storage.outbox import add_event
 
 Req = Request[Any, Any, Any]
 MEDIA_TYPES = {"playback": "video/mp4", "poster": "image/jpeg"}
 MAX_RANGE = 8 * 1024 * 1024
+CHUNK = 256 * 1024  # what one read holds in memory while a file streams
+
+
+async def read_chunks(objects: ObjectStore, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+    """Bytes ``start``..``end`` (inclusive) of an object, read a chunk at a time."""
+    while start <= end:
+        stop = min(start + CHUNK - 1, end)
+        yield await objects.get(key, start, stop)
+        start = stop + 1
 
 
 def _ratings(
@@ -219,7 +230,7 @@ class ReviewController(Controller):
         p: NamedDependency[Principal],
         answer_id: FromPath[UUID],
         kind: FromPath[Literal["playback", "poster"]],
-    ) -> Response[bytes]:
+    ) -> Response[bytes] | Stream:
         """The answer's playback video or poster; supports `Range` so players can seek."""
         p.require("candidates:read")
         svc = services(request.app.state)
@@ -237,22 +248,27 @@ class ReviewController(Controller):
         headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=600"}
         match = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("range", ""))
         if not match or (not match[1] and not match[2]):
-            return Response(
-                await svc.objects.get(key), media_type=MEDIA_TYPES[kind], headers=headers
+            return Stream(
+                read_chunks(svc.objects, key, 0, size - 1),
+                media_type=MEDIA_TYPES[kind],
+                headers={**headers, "Content-Length": str(size)},
             )
         if match[1]:
             start = int(match[1])
             end = min(int(match[2]) if match[2] else size - 1, size - 1, start + MAX_RANGE - 1)
-        else:  # the last N bytes
-            start, end = max(0, size - int(match[2])), size - 1
+        else:  # the last N bytes, as many as any other range at most
+            start, end = max(0, size - min(int(match[2]), MAX_RANGE)), size - 1
         if start >= size or start > end:
             return Response(
                 b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"}
             )
-        data = await svc.objects.get(key, start, end)
-        return Response(
-            data,
+        return Stream(
+            read_chunks(svc.objects, key, start, end),
             status_code=206,
             media_type=MEDIA_TYPES[kind],
-            headers={**headers, "Content-Range": f"bytes {start}-{end}/{size}"},
+            headers={
+                **headers,
+                "Content-Range": f"bytes {start}-{end}/{size}",
+                "Content-Length": str(end - start + 1),
+            },
         )
