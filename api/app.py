@@ -39,7 +39,7 @@ from api.interviews.routes import CandidateController, InterviewController, list
 from api.live.routes import LiveController
 from api.notification.routes import EmailPreferencesController, NotificationController
 from api.observability import RequestIdMiddleware
-from api.reporting.routes import ReportingController
+from api.reporting.routes import ReportingController, SharedController
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
 from api.system.routes import MetricsController, healthz, readyz
@@ -120,6 +120,7 @@ def api_router() -> Router:
         PublicInterviewController,
         ReviewController,
         ReportingController,
+        SharedController,
         LiveController,
         BillingController,
         stripe_webhook,

@@ -150,3 +150,181 @@ async def question_drop_off(
         until,
     )
     return [dict(r) for r in rows]
+
+
+# Share links.
+
+
+async def shortlisted(t: Tenant, interview_id: UUID) -> list[UUID]:
+    rows = await t.conn.fetch(
+        "SELECT s.candidate_id FROM shortlist s JOIN candidates c ON c.id = s.candidate_id"
+        " WHERE s.organization_id = $1 AND s.interview_id = $2 ORDER BY c.created_at, c.id",
+        t.organization_id,
+        interview_id,
+    )
+    return [r["candidate_id"] for r in rows]
+
+
+async def create_share(t: Tenant, values: dict[str, Any]) -> None:
+    await t.conn.execute(
+        "INSERT INTO share_links (id, organization_id, interview_id, token_hash, recipient,"
+        " candidate_ids, hide_identity, hide_video, expires_at, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        values["id"],
+        t.organization_id,
+        values["interview_id"],
+        values["token_hash"],
+        values["recipient"],
+        values["candidate_ids"],
+        values["hide_identity"],
+        values["hide_video"],
+        values["expires_at"],
+        values["created_by"],
+    )
+
+
+SHARE_COLUMNS = (
+    "s.id, s.interview_id, s.recipient, s.candidate_ids, s.hide_identity, s.hide_video,"
+    " s.expires_at, s.revoked_at, s.created_at, u.name AS created_by"
+)
+
+
+async def shares(t: Tenant, interview_id: UUID) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        f"SELECT {SHARE_COLUMNS} FROM share_links s LEFT JOIN users u ON u.id = s.created_by"  # noqa: S608
+        " WHERE s.organization_id = $1 AND s.interview_id = $2 ORDER BY s.created_at DESC",
+        t.organization_id,
+        interview_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def share(t: Tenant, share_id: UUID) -> dict[str, Any] | None:
+    row = await t.conn.fetchrow(
+        f"SELECT {SHARE_COLUMNS} FROM share_links s LEFT JOIN users u ON u.id = s.created_by"  # noqa: S608
+        " WHERE s.organization_id = $1 AND s.id = $2",
+        t.organization_id,
+        share_id,
+    )
+    return dict(row) if row else None
+
+
+async def share_by_token(t: Tenant, token_hash: bytes) -> dict[str, Any] | None:
+    row = await t.conn.fetchrow(
+        f"SELECT {SHARE_COLUMNS}, i.title FROM share_links s"  # noqa: S608
+        " JOIN interviews i ON i.id = s.interview_id LEFT JOIN users u ON u.id = s.created_by"
+        " WHERE s.organization_id = $1 AND s.token_hash = $2",
+        t.organization_id,
+        token_hash,
+    )
+    return dict(row) if row else None
+
+
+async def revoke_share(t: Tenant, share_id: UUID) -> None:
+    await t.conn.execute(
+        "UPDATE share_links SET revoked_at = coalesce(revoked_at, now())"
+        " WHERE organization_id = $1 AND id = $2",
+        t.organization_id,
+        share_id,
+    )
+
+
+async def log_access(
+    t: Tenant, share_id: UUID, action: str, candidate_id: UUID | None, ip: str, agent: str
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO share_accesses (organization_id, share_id, action, candidate_id, ip,"
+        " user_agent) VALUES ($1, $2, $3, $4, $5, $6)",
+        t.organization_id,
+        share_id,
+        action,
+        candidate_id,
+        ip,
+        agent[:300],
+    )
+
+
+async def accesses(t: Tenant, share_ids: list[UUID]) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT a.share_id, a.action, a.ip, a.user_agent, a.at, c.name AS candidate"
+        " FROM share_accesses a LEFT JOIN candidates c ON c.id = a.candidate_id"
+        " WHERE a.organization_id = $1 AND a.share_id = ANY($2::uuid[]) ORDER BY a.id DESC",
+        t.organization_id,
+        share_ids,
+    )
+    return [dict(r) for r in rows]
+
+
+async def guest_feedback(t: Tenant, share_ids: list[UUID]) -> list[dict[str, Any]]:
+    """The guests' ratings and comments, for the team (one row per rating or comment)."""
+    rows = await t.conn.fetch(
+        "SELECT r.share_id, c.name AS candidate, q.position, r.criterion, r.score, NULL AS body,"
+        " r.updated_at AS at FROM share_ratings r JOIN answers a ON a.id = r.answer_id"
+        " JOIN candidates c ON c.id = a.candidate_id JOIN questions q ON q.id = a.question_id"
+        " WHERE r.organization_id = $1 AND r.share_id = ANY($2::uuid[])"
+        " UNION ALL SELECT m.share_id, c.name, NULL, NULL, NULL, m.body, m.created_at"
+        " FROM share_comments m JOIN candidates c ON c.id = m.candidate_id"
+        " WHERE m.organization_id = $1 AND m.share_id = ANY($2::uuid[]) ORDER BY at",
+        t.organization_id,
+        share_ids,
+    )
+    return [dict(r) for r in rows]
+
+
+async def guest_ratings(t: Tenant, share_id: UUID) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT answer_id, criterion, score FROM share_ratings"
+        " WHERE organization_id = $1 AND share_id = $2",
+        t.organization_id,
+        share_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def guest_comments(t: Tenant, share_id: UUID) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT id, candidate_id, body, created_at FROM share_comments"
+        " WHERE organization_id = $1 AND share_id = $2 ORDER BY created_at",
+        t.organization_id,
+        share_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def set_guest_rating(
+    t: Tenant, share_id: UUID, answer_id: UUID, criterion: str, score: int
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO share_ratings (organization_id, share_id, answer_id, criterion, score)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (share_id, answer_id, criterion)"
+        " DO UPDATE SET score = $5, updated_at = now()",
+        t.organization_id,
+        share_id,
+        answer_id,
+        criterion,
+        score,
+    )
+
+
+async def add_guest_comment(
+    t: Tenant, comment_id: UUID, share_id: UUID, candidate_id: UUID, body: str
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO share_comments (id, organization_id, share_id, candidate_id, body)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        comment_id,
+        t.organization_id,
+        share_id,
+        candidate_id,
+        body,
+    )
+
+
+async def answer_of(t: Tenant, answer_id: UUID) -> dict[str, Any] | None:
+    row = await t.conn.fetchrow(
+        "SELECT a.id, a.candidate_id, a.kind, a.playback_key, q.rubric FROM answers a"
+        " JOIN questions q ON q.id = a.question_id WHERE a.organization_id = $1 AND a.id = $2",
+        t.organization_id,
+        answer_id,
+    )
+    return dict(row) if row else None

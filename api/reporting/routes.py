@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.context import services
-from api.errors import error_responses
+from api.errors import NotFound, error_responses
+from api.identity import security
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
 from api.interviews import service as interviews
-from api.reporting import report, service
+from api.reporting import report, service, shares
+from api.reporting import repository as repo
 from api.reporting import schemas as s
 from api.review import repository as review
+from storage.db import Tenant
+from storage.objects import ObjectNotFound
 
 Req = Request[Any, Any, Any]
 
@@ -134,3 +140,130 @@ class ReportingController(Controller):
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return await service.funnel(t, interview_id, since, until)
+
+    @post(
+        "/interviews/{interview_id:uuid}/shares",
+        responses=error_responses(400, 422),
+        summary="Share with someone without an account",
+    )
+    async def share(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: JSONBody[s.ShareIn],
+    ) -> s.ShareCreated:
+        """A link for a hiring manager without an account: one candidate or the shortlist as it
+        stands, until it expires or is revoked; optionally blind (no name, email or video).
+        The guest watches, reads, rates per criterion and comments; never decides or sees other
+        candidates. The link is shown once."""
+        p.require("candidates:manage")
+        svc = services(request.app.state)
+        async with svc.db.tenant(p.organization_id) as t:
+            return await shares.create(t, p.user_id, interview_id, data, svc.public_url)
+
+    @get("/interviews/{interview_id:uuid}/shares", summary="Share links and their access log")
+    async def list_shares(
+        self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
+    ) -> list[s.ShareOut]:
+        """Every share link of the interview with each access (who, when, what) and the guests'
+        ratings and comments."""
+        p.require("candidates:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return await shares.list_for(t, interview_id)
+
+    @delete("/shares/{share_id:uuid}", status_code=204, summary="Revoke a share link")
+    async def revoke_share(
+        self, request: Req, p: NamedDependency[Principal], share_id: FromPath[UUID]
+    ) -> None:
+        p.require("candidates:manage")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            await shares.revoke(t, share_id)
+
+
+@asynccontextmanager
+async def guest_tx(request: Req, token: str) -> AsyncIterator[tuple[Tenant, dict[str, Any]]]:
+    """The share of the link's token, in a transaction scoped to its organization."""
+    db = services(request.app.state).db
+    async with db.platform() as conn:
+        org_id = await conn.fetchval(
+            "SELECT organization_id FROM share_links WHERE token_hash = $1",
+            security.token_hash(token),
+        )
+    if org_id is None:
+        raise NotFound("This link is not valid.", code="invalid_link")
+    async with db.tenant(org_id) as t:
+        yield t, await shares.open_share(t, token)
+
+
+async def _log(
+    request: Req, t: Tenant, share: dict[str, Any], action: str, candidate_id: UUID | None
+) -> None:
+    ip = request.client.host if request.client else ""
+    agent = request.headers.get("user-agent", "")
+    await repo.log_access(t, share["id"], action, candidate_id, ip, agent)
+
+
+class SharedController(Controller):
+    """What a guest with a share link sees and does (authorised by the link's token)."""
+
+    path = "/shared/{token:str}"
+    tags = ["shared"]
+    responses = error_responses(404, 410)
+
+    @get("", summary="What the link shares")
+    async def view(self, request: Req, token: FromPath[str]) -> s.SharedView:
+        async with guest_tx(request, token) as (t, share):
+            await _log(request, t, share, "view", None)
+            return await shares.view(t, share, token)
+
+    @get("/answers/{answer_id:uuid}/playback", summary="An answer's recording, for the guest")
+    async def playback(
+        self, request: Req, token: FromPath[str], answer_id: FromPath[UUID]
+    ) -> Response[bytes]:
+        svc = services(request.app.state)
+        async with guest_tx(request, token) as (t, share):
+            key, candidate_id = await shares.playback_key(t, share, answer_id)
+            await _log(request, t, share, "watch", candidate_id)
+        url = await svc.objects.url(key, expires_s=600)
+        if url is not None:
+            return Response(b"", status_code=307, headers={"Location": url})
+        try:
+            data = await svc.objects.get(key)
+        except ObjectNotFound as exc:
+            raise NotFound("The media file is missing.") from exc
+        return Response(data, media_type="video/mp4", headers={"Cache-Control": "private"})
+
+    @put(
+        "/answers/{answer_id:uuid}/ratings",
+        status_code=204,
+        responses=error_responses(400, 422),
+        summary="Rate an answer as the guest",
+    )
+    async def rate(
+        self,
+        request: Req,
+        token: FromPath[str],
+        answer_id: FromPath[UUID],
+        data: JSONBody[s.GuestRatingsIn],
+    ) -> None:
+        async with guest_tx(request, token) as (t, share):
+            candidate_id = await shares.rate(t, share, answer_id, data.ratings)
+            await _log(request, t, share, "rate", candidate_id)
+
+    @post(
+        "/candidates/{candidate_id:uuid}/comments",
+        status_code=204,
+        responses=error_responses(400),
+        summary="Comment as the guest",
+    )
+    async def comment(
+        self,
+        request: Req,
+        token: FromPath[str],
+        candidate_id: FromPath[UUID],
+        data: JSONBody[s.GuestCommentIn],
+    ) -> None:
+        async with guest_tx(request, token) as (t, share):
+            await shares.comment(t, share, candidate_id, data.body)
+            await _log(request, t, share, "comment", candidate_id)

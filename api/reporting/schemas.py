@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -70,3 +71,99 @@ class Funnel(msgspec.Struct):
     declined_ai: int
     median_seconds_to_complete: float | None
     questions: list[QuestionDropOff]
+
+
+class ShareIn(msgspec.Struct):
+    """One candidate (`candidate_id`) or the interview's shortlist as it stands (`shortlist`)."""
+
+    recipient: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]  # who it is for
+    candidate_id: UUID | None = None
+    shortlist: bool = False
+    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=90)] = 14
+    hide_identity: bool = False  # blind review: no name or email
+    hide_video: bool = False  # blind review: transcripts (and audio answers) only
+
+
+class ShareAccess(msgspec.Struct):
+    action: Literal["view", "watch", "rate", "comment"]
+    candidate: str | None
+    ip: str
+    user_agent: str
+    at: datetime
+
+
+class GuestFeedback(msgspec.Struct):
+    candidate: str
+    question: int | None  # position of the rated question; None for a comment
+    criterion: str | None
+    score: int | None
+    comment: str | None
+    at: datetime
+
+
+class ShareOut(msgspec.Struct):
+    id: UUID
+    recipient: str
+    candidate_ids: list[UUID]
+    hide_identity: bool
+    hide_video: bool
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_at: datetime
+    created_by: str | None
+    active: bool
+    accesses: list[ShareAccess]  # newest first
+    feedback: list[GuestFeedback]
+
+
+class ShareCreated(msgspec.Struct):
+    share: ShareOut
+    link: str  # shown once: only its hash is stored
+
+
+class SharedAnswer(msgspec.Struct):
+    id: UUID
+    status: str
+    duration_ms: int
+    text: str | None  # the written answer or the transcript
+    playback_url: str | None  # None when the link hides video
+    my_ratings: dict[str, int]  # criterion → the guest's score
+
+
+class SharedQuestion(msgspec.Struct):
+    id: UUID
+    position: int
+    kind: str
+    prompt: str
+    criteria: list[str]
+    answer: SharedAnswer | None
+
+
+class SharedCandidate(msgspec.Struct):
+    id: UUID
+    label: str  # the name, or "Candidate N" in blind review
+    email: str | None
+    questions: list[SharedQuestion]
+    my_comments: list[str]
+
+
+class SharedView(msgspec.Struct):
+    interview_title: str
+    recipient: str
+    expires_at: datetime
+    hide_identity: bool
+    hide_video: bool
+    candidates: list[SharedCandidate]
+
+
+class GuestRating(msgspec.Struct):
+    criterion: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class GuestRatingsIn(msgspec.Struct):
+    ratings: Annotated[list[GuestRating], msgspec.Meta(max_length=20)]
+
+
+class GuestCommentIn(msgspec.Struct):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]

@@ -17,7 +17,13 @@ from tests.services import Inbox, token_in
 
 # Routes authorised by a link's own token rather than an organization's session or key; their
 # isolation is tested where they are (tests/api/test_candidate_flow.py, tests/ingest).
-TOKEN_ROUTES = ("/api/v1/admin", "/api/v1/candidate/", "/api/v1/public-interviews/", "/whip/")
+TOKEN_ROUTES = (
+    "/api/v1/admin",
+    "/api/v1/candidate/",
+    "/api/v1/public-interviews/",
+    "/api/v1/shared/",
+    "/whip/",
+)
 
 TABLES = [
     "organizations",
@@ -30,6 +36,9 @@ TABLES = [
     "outbox",
     "email_deliveries",
     "operator_keys",
+    "share_links",
+    "share_accesses",
+    "shortlist",
 ]
 
 
@@ -130,7 +139,14 @@ async def two_orgs(
         uuid.UUID(b_me["user"]["id"]),
         uuid.UUID(cand["candidate"]["id"]),
     )
+    share = (
+        await b.post(
+            f"/api/v1/interviews/{interview['id']}/shares",
+            json={"recipient": "Hiring manager", "candidate_id": cand["candidate"]["id"]},
+        )
+    ).json()
     return {
+        "share_id": share["share"]["id"],
         "notification_id": str(notification_id),
         "endpoint_id": endpoint["id"],
         "delivery_id": str(delivery_id),

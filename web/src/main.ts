@@ -11,6 +11,7 @@ import { billing } from "./pages/billing";
 import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
 import { compare } from "./pages/reporting";
+import { sharedPage } from "./pages/shared";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
 import { unsubscribe } from "./pages/unsubscribe";
@@ -33,6 +34,7 @@ const routes: Route[] = [
   { path: "/candidates/:id", render: review },
   { path: "/i/:token", render: candidateApp, public: true, bare: true },
   { path: "/join/:token", render: joinPublic, public: true, bare: true },
+  { path: "/shared/:token", render: sharedPage, public: true, bare: true },
   { path: "/team", render: team },
   { path: "/api-keys", render: apiKeys },
   { path: "/settings", render: settings },

@@ -5,6 +5,7 @@ import { h } from "../dom";
 import { t } from "../i18n";
 import { navigate } from "../router";
 import { button, page, showError, status } from "../ui";
+import { sharesSection } from "./shared";
 
 type Sort = "score" | "rating" | "name";
 type Compared = Schemas["ComparedCandidate"];
@@ -136,7 +137,7 @@ function funnelView(f: Schemas["Funnel"]): HTMLElement {
     "div",
     { class: "funnel" },
     h("table", { class: "funnel-steps" }, h("caption", {}, t("rp.funnel")), h("tbody", {}, ...steps.map(([label, n]) => bar(label, n, f.invited)))),
-    h("p", { class: "muted" }, t("rp.f.others", { expired: f.expired, revoked: f.revoked, declined: f.declined_ai, median: f.median_seconds_to_complete === null ? "—" : String(Math.round(f.median_seconds_to_complete / 60)) })),
+    h("p", { class: "muted" }, t("rp.f.others", { expired: f.expired, revoked: f.revoked, declined: f.declined_ai, median: f.median_seconds_to_complete === null ? "—" : (f.median_seconds_to_complete / 60).toFixed(1) })),
     h(
       "table",
       { class: "funnel-questions" },
@@ -163,7 +164,7 @@ export async function reportsSection(interviewId: string): Promise<HTMLElement> 
   };
   since.addEventListener("change", () => void load());
   until.addEventListener("change", () => void load());
-  await load();
+  const [, people] = await Promise.all([load(), api.GET("/api/v1/interviews/{interview_id}/comparison", { params: { path: { interview_id: interviewId }, query: { sort: "name" } } })]);
   return h(
     "section",
     { class: "reports", "aria-labelledby": "reports-h" },
@@ -178,5 +179,6 @@ export async function reportsSection(interviewId: string): Promise<HTMLElement> 
     h("div", { class: "row" }, h("label", {}, `${t("rp.since")} `, since), " ", h("label", {}, `${t("rp.until")} `, until)),
     msg,
     body,
+    await sharesSection(interviewId, people.data?.candidates ?? []),
   );
 }

@@ -1,0 +1,70 @@
+"""A recruiter shares one candidate blind with a hiring manager who has no account; the guest,
+in a fresh browser, rates and comments without seeing the name or the video; the team sees the
+visit in the access log; once expired, the link is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from playwright.async_api import expect
+
+from tests.api.test_reporting import MIDDLE, RUBRIC_Q, STRONG, answer, interview, invite
+from tests.api_client import ApiClient
+from tests.e2e.conftest import ARTIFACTS, sign_up
+
+
+async def test_blind_share_link_for_a_guest(product: str, browser: Any, db: Any) -> None:
+    page = await (await browser.new_context(locale="en-US")).new_page()
+    await sign_up(page, product)
+    api = ApiClient(httpx.AsyncClient(base_url=product, timeout=30))
+    assert (await api.log_in("ada@example.com")).status_code == 201
+    interview_id = await interview(api, [RUBRIC_Q])
+    for name, text in [("Ann Able", STRONG), ("Ben Bold", MIDDLE)]:
+        _, c = await invite(api, product, interview_id, name)
+        await c.consent()
+        await answer(c, [text], finish=True)
+    # Ann's answer as a video answer with a recording, so there is a video to hide.
+    await db.execute("UPDATE questions SET kind = 'video'")
+    await db.execute(
+        "UPDATE answers SET kind = 'video', playback_key = 'x/playback.mp4'"
+        " FROM candidates c WHERE c.id = answers.candidate_id AND c.name = 'Ann Able'"
+    )
+
+    await page.goto(f"{product}/interviews/{interview_id}")
+    shares = page.locator("section.shares")
+    await shares.get_by_label("For (name)").fill("Maria")
+    await shares.get_by_label("What").select_option(label="Ann Able")
+    await shares.get_by_label("Hide name and email").check()
+    await shares.get_by_label("Hide video").check()
+    await shares.get_by_role("button", name="Create link").click()
+    link = await shares.locator("input.share-link").input_value()
+    assert "/shared/" in link
+
+    guest = await (await browser.new_context(locale="en-US")).new_page()  # no account
+    await guest.goto(link)
+    await expect(guest.get_by_role("heading", name="Candidate 1")).to_be_visible()
+    await expect(guest.get_by_text(STRONG)).to_be_visible()
+    assert await guest.locator("video").count() == 0
+    content = await guest.content()
+    assert "Ann" not in content and "Ben" not in content and "@example.com" not in content
+    await guest.get_by_label("Your rating: Empathy").select_option("4")
+    await expect(guest.get_by_role("status")).to_have_text("Saved.")
+    await guest.get_by_label("Add a comment").fill("Solid, calm answer.")
+    await guest.get_by_role("button", name="Post").click()
+    await expect(guest.locator("article li")).to_have_text(["Solid, calm answer."])
+    await guest.screenshot(path=str(ARTIFACTS / "share-guest.png"), full_page=True)
+
+    await page.reload()
+    card = page.locator("section.share", has_text="Maria")
+    log = card.locator("table.accesses tbody tr")
+    await expect(log).to_have_count(3)
+    await expect(log.nth(0)).to_contain_text("commented")
+    await expect(log.nth(1)).to_contain_text("rated")
+    await expect(log.nth(2)).to_contain_text("opened")
+    await expect(card.locator(".feedback")).to_contain_text("Empathy 4 / 5")
+    await page.screenshot(path=str(ARTIFACTS / "share-team.png"), full_page=True)
+
+    await db.execute("UPDATE share_links SET expires_at = now() - interval '1 second'")
+    await guest.reload()
+    await expect(guest.get_by_role("alert")).to_contain_text("This link has expired")
