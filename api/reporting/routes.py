@@ -21,6 +21,7 @@ from api.interviews import service as interviews
 from api.reporting import report, service, shares
 from api.reporting import repository as repo
 from api.reporting import schemas as s
+from api.review import fairness
 from api.review import repository as review
 from storage.db import Tenant
 from storage.objects import ObjectNotFound
@@ -88,7 +89,7 @@ class ReportingController(Controller):
         spreadsheet would read as formulas are prefixed with `'`."""
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            body = await service.export_csv(t, interview_id)
+            body = await service.export_csv(t, interview_id, p.user_id)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
@@ -112,7 +113,11 @@ class ReportingController(Controller):
             c = await interviews.get_candidate(t, candidate_id)
             rows = await review.questions_with_answers(t, candidate_id, c["interview_id"])
             title = await review.interview_title(t, c["interview_id"])
-            rated = await review.ratings(t, [r["answer_id"] for r in rows if r["answer_id"]], None)
+            rated = await review.ratings(
+                t, [r["answer_id"] for r in rows if r["answer_id"]], p.user_id
+            )
+            mine = fairness.rated_by_viewer(rated)
+            rated = [r for r in rated if fairness.team_visible(p.user_id, r["answer_id"], mine)]
             comments = await review.comments(t, candidate_id)
             decisions = await review.decisions(t, candidate_id)
         page = report.render(

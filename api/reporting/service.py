@@ -13,6 +13,7 @@ from api.errors import NotFound
 from api.interviews import service as interviews
 from api.reporting import repository as repo
 from api.reporting import schemas as s
+from api.review import fairness
 from storage.db import Tenant
 
 Sort = Literal["score", "rating", "name"]
@@ -50,13 +51,13 @@ async def compare(
         (a["candidate_id"], a["question_id"]): a
         for a in await repo.answers(t, [p["id"] for p in people])
     }
-    rated = {
-        (r["answer_id"], r["criterion"]): r
-        for r in await repo.ratings(t, [a["answer_id"] for a in answers.values()], user_id)
-    }
+    rows = await repo.ratings(t, [a["answer_id"] for a in answers.values()], user_id)
+    rated = {(r["answer_id"], r["criterion"]): r for r in rows}
+    mine = fairness.rated_by_viewer(rows)
+    visible = {a for (a, _) in rated if fairness.team_visible(user_id, a, mine)}
     out = []
     for p in people:
-        cells = [_cell(q, answers.get((p["id"], q["id"])), rated) for q in questions]
+        cells = [_cell(q, answers.get((p["id"], q["id"])), rated, visible) for q in questions]
         team = [c.team_average for cell in cells for c in cell.criteria]
         out.append(
             s.ComparedCandidate(
@@ -96,7 +97,10 @@ def _sort_key(sort: Sort) -> Any:
 
 
 def _cell(
-    q: dict[str, Any], a: dict[str, Any] | None, rated: dict[tuple[UUID, str], dict[str, Any]]
+    q: dict[str, Any],
+    a: dict[str, Any] | None,
+    rated: dict[tuple[UUID, str], dict[str, Any]],
+    visible: set[UUID],
 ) -> s.AnswerCell:
     evaluation = (
         (a or {}).get("evaluation") if (a or {}).get("evaluation_status") == "ready" else None
@@ -109,7 +113,9 @@ def _cell(
             s.CriterionCell(
                 criterion=c["name"],
                 score=scores.get(c["name"]),
-                team_average=round(r["average"], 2) if r else None,
+                team_average=round(r["average"], 2)
+                if r and a and a["answer_id"] in visible
+                else None,
                 team_count=r["n"] if r else 0,
                 mine=r["mine"] if r else None,
             )
@@ -146,10 +152,10 @@ def _iso(value: Any) -> str:
     return value.isoformat() if value is not None else ""
 
 
-async def export_csv(t: Tenant, interview_id: UUID) -> str:
+async def export_csv(t: Tenant, interview_id: UUID, user_id: UUID | None) -> str:
     """Every candidate of the interview: status, dates, per-criterion scores, team ratings and
     the current decision; one row per candidate."""
-    comparison = await compare(t, interview_id, None, None, sort="name")
+    comparison = await compare(t, interview_id, None, user_id, sort="name")
     people = {p["id"]: p for p in await repo.candidates(t, interview_id, None)}
     header = [
         "name", "email", "status", "invited_at", "started_at", "completed_at",

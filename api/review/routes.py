@@ -20,6 +20,7 @@ from api.identity.principal import Principal
 from api.interviews import service as interviews
 from api.interviews.routes import candidate_out
 from api.interviews.schemas import RubricCriterion
+from api.review import fairness
 from api.review import repository as repo
 from api.review import schemas as s
 from storage.objects import ObjectNotFound, ObjectStore
@@ -40,7 +41,7 @@ async def read_chunks(objects: ObjectStore, key: str, start: int, end: int) -> A
 
 
 def _ratings(
-    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]]
+    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]], visible: bool
 ) -> list[s.CriterionRatings]:
     out = []
     for criterion in r["rubric"]:
@@ -49,7 +50,7 @@ def _ratings(
             s.CriterionRatings(
                 criterion=criterion["name"],
                 mine=row["mine"] if row else None,
-                team_average=round(row["average"], 2) if row else None,
+                team_average=round(row["average"], 2) if row and visible else None,
                 team_count=row["n"] if row else 0,
             )
         )
@@ -57,7 +58,7 @@ def _ratings(
 
 
 def _answer(
-    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]]
+    r: dict[str, Any], rated: dict[tuple[UUID, str], dict[str, Any]], visible: set[UUID] | None
 ) -> s.AnswerReview | None:
     if r["answer_id"] is None:
         return None
@@ -90,7 +91,7 @@ def _answer(
             model=r["model"],
             result=r["evaluation_result"],
         ),
-        ratings=_ratings(r, rated),
+        ratings=_ratings(r, rated, visible is None or r["answer_id"] in visible),
     )
 
 
@@ -113,10 +114,10 @@ class ReviewController(Controller):
             rows = await repo.questions_with_answers(t, candidate_id, c["interview_id"])
             title = await repo.interview_title(t, c["interview_id"])
             answer_ids = [r["answer_id"] for r in rows if r["answer_id"]]
-            rated = {
-                (x["answer_id"], x["criterion"]): x
-                for x in await repo.ratings(t, answer_ids, p.user_id)
-            }
+            rows_rated = await repo.ratings(t, answer_ids, p.user_id)
+            rated = {(x["answer_id"], x["criterion"]): x for x in rows_rated}
+            # Fair review: the team's ratings of an answer show once you rated it (keys: all).
+            visible = None if p.user_id is None else fairness.rated_by_viewer(rows_rated)
             summary = await repo.summary(t, candidate_id)
             comments = await repo.comments(t, candidate_id)
             decisions = await repo.decisions(t, candidate_id)
@@ -130,7 +131,7 @@ class ReviewController(Controller):
                     kind=r["kind"],
                     prompt=r["prompt"],
                     rubric=[RubricCriterion(**x) for x in r["rubric"]],
-                    answer=_answer(r, rated),
+                    answer=_answer(r, rated, visible),
                 )
                 for r in rows
             ],

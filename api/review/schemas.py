@@ -39,7 +39,7 @@ class SummaryOut(msgspec.Struct):
 class CriterionRatings(msgspec.Struct):
     criterion: str
     mine: int | None
-    team_average: float | None
+    team_average: float | None  # hidden (null) from a member until they rated this answer
     team_count: int
 
 

@@ -98,7 +98,7 @@ function ratingsView(a: Schemas["AnswerReview"], msg: HTMLElement): HTMLElement 
         { class: "rating-row" },
         h("span", {}, r.criterion),
         select,
-        r.team_count ? h("span", { class: "muted" }, t("rv.team", { avg: r.team_average ?? "", n: r.team_count })) : null,
+        r.team_count ? h("span", { class: "muted" }, r.team_average === null ? t("rv.teamHidden", { n: r.team_count }) : t("rv.team", { avg: r.team_average, n: r.team_count })) : null,
       );
     }),
   );
