@@ -75,9 +75,8 @@ async def candidate_for_summary(t: Tenant, candidate_id: UUID) -> dict[str, Any]
         return None
     answers = await t.conn.fetch(
         "SELECT q.prompt, e.status AS evaluation_status, e.result"
-        " FROM questions q JOIN LATERAL ("
-        "   SELECT x.id FROM answers x WHERE x.candidate_id = $2 AND x.question_id = q.id"
-        "   AND x.status IN ('recorded', 'submitted') ORDER BY x.attempt DESC LIMIT 1) a ON true"
+        " FROM questions q JOIN counting_answers(ARRAY[$2::uuid]) a ON a.question_id = q.id"
+        " AND a.status IN ('recorded', 'submitted')"
         " LEFT JOIN evaluations e ON e.answer_id = a.id"
         " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
         t.organization_id,

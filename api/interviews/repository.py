@@ -188,8 +188,8 @@ async def create_candidate(t: Tenant, values: dict[str, Any]) -> Row:
 
 
 _CANDIDATE = (
-    "SELECT c.*, (SELECT count(DISTINCT a.question_id) FROM answers a"
-    " WHERE a.candidate_id = c.id AND a.status IN ('recorded', 'submitted')) AS answered,"
+    "SELECT c.*, (SELECT count(*) FROM counting_answers(ARRAY[c.id]) a"
+    " WHERE a.status IN ('recorded', 'submitted')) AS answered,"
     " e.status AS email_status, e.attempts AS email_attempts, e.last_error AS email_error,"
     " e.sent_at AS email_sent_at"
     " FROM candidates c LEFT JOIN email_deliveries e ON e.id = c.invitation_email_id"

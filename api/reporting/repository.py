@@ -46,14 +46,12 @@ async def questions(t: Tenant, interview_id: UUID) -> list[dict[str, Any]]:
 async def answers(t: Tenant, candidate_ids: list[UUID]) -> list[dict[str, Any]]:
     """Each candidate's latest attempt per question, with its text and evaluation."""
     rows = await t.conn.fetch(
-        "SELECT DISTINCT ON (a.candidate_id, a.question_id) a.candidate_id, a.question_id,"
+        "SELECT a.candidate_id, a.question_id,"
         " a.id AS answer_id, a.status, a.duration_ms, coalesce(a.text_answer, tr.text) AS text,"
         " ev.status AS evaluation_status, ev.result AS evaluation"
-        " FROM answers a LEFT JOIN transcripts tr ON tr.answer_id = a.id"
+        " FROM counting_answers($2::uuid[]) a LEFT JOIN transcripts tr ON tr.answer_id = a.id"
         " LEFT JOIN evaluations ev ON ev.answer_id = a.id"
-        " WHERE a.organization_id = $1 AND a.candidate_id = ANY($2::uuid[])"
-        " AND a.status <> 'discarded'"
-        " ORDER BY a.candidate_id, a.question_id, a.attempt DESC",
+        " WHERE a.organization_id = $1",
         t.organization_id,
         candidate_ids,
     )

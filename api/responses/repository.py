@@ -43,9 +43,8 @@ async def questions_with_latest(
         # Attempts that failed for technical reasons do not use up retakes.
         " (SELECT count(*) FROM answers a WHERE a.candidate_id = $2 AND a.question_id = q.id"
         "   AND a.status <> 'failed') AS attempts_used"
-        " FROM questions q LEFT JOIN LATERAL ("
-        "   SELECT a.* FROM answers a WHERE a.candidate_id = $2 AND a.question_id = q.id"
-        "   ORDER BY a.attempt DESC LIMIT 1) la ON true"
+        " FROM questions q LEFT JOIN counting_answers(ARRAY[$2::uuid]) la"
+        " ON la.question_id = q.id"
         " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
         t.organization_id,
         candidate_id,
@@ -76,9 +75,11 @@ async def set_candidate(t: Tenant, candidate_id: UUID, **changes: Any) -> None:
 
 
 async def discard_attempts(t: Tenant, candidate_id: UUID, question_id: UUID) -> None:
+    """A retake discards the attempts that counted; a failed one stays failed, so it never
+    becomes a counting ``discarded`` one."""
     await t.conn.execute(
         "UPDATE answers SET status = 'discarded' WHERE organization_id = $1"
-        " AND candidate_id = $2 AND question_id = $3 AND status <> 'discarded'",
+        " AND candidate_id = $2 AND question_id = $3 AND status NOT IN ('discarded', 'failed')",
         t.organization_id,
         candidate_id,
         question_id,

@@ -5,7 +5,9 @@
 - Nothing is recorded before consent to recording; AI consent is separate and optional.
 - Questions are answered in order; a question allows 1 + retakes (+ the candidate's extra
   retakes) attempts; a new attempt discards the previous one; an attempt that failed for
-  technical reasons is not counted. A question counts as answered when
+  technical reasons is not counted and is never discarded (so it never starts to count): the
+  candidate can always retake after one. The attempt that counts is the latest one not
+  discarded (SQL ``counting_answers``). A question counts as answered when
   its latest attempt is recorded, submitted or interrupted (what arrived is kept).
 - Finishing needs every required question answered.
 """

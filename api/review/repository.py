@@ -19,9 +19,7 @@ async def questions_with_answers(
         " tr.text AS transcript_text, tr.segments AS transcript_segments,"
         " ev.status AS evaluation_status, ev.reason AS evaluation_reason, ev.method, ev.model,"
         " ev.result AS evaluation_result"
-        " FROM questions q LEFT JOIN LATERAL ("
-        "   SELECT * FROM answers x WHERE x.candidate_id = $2 AND x.question_id = q.id"
-        "   AND x.status <> 'discarded' ORDER BY x.attempt DESC LIMIT 1) a ON true"
+        " FROM questions q LEFT JOIN counting_answers(ARRAY[$2::uuid]) a ON a.question_id = q.id"
         " LEFT JOIN transcripts tr ON tr.answer_id = a.id"
         " LEFT JOIN evaluations ev ON ev.answer_id = a.id"
         " WHERE q.organization_id = $1 AND q.interview_id = $3 ORDER BY q.position",
