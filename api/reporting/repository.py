@@ -119,6 +119,25 @@ async def funnel(
     return dict(row) if row else {}
 
 
+async def completed_by_day(
+    t: Tenant, interview_id: UUID, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """Completions per UTC day, of the candidates invited in [since, until)."""
+    rows = await t.conn.fetch(
+        "SELECT (c.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completed"
+        " FROM candidates c WHERE c.organization_id = $1 AND c.interview_id = $2"
+        " AND c.status = 'completed'"
+        " AND ($3::timestamptz IS NULL OR c.created_at >= $3)"
+        " AND ($4::timestamptz IS NULL OR c.created_at < $4)"
+        " GROUP BY 1 ORDER BY 1",
+        t.organization_id,
+        interview_id,
+        since,
+        until,
+    )
+    return [dict(r) for r in rows]
+
+
 async def question_drop_off(
     t: Tenant, interview_id: UUID, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:

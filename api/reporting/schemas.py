@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -60,6 +60,11 @@ class QuestionDropOff(msgspec.Struct):
     stopped: int  # started the interview, never answered this one, never finished
 
 
+class DayCount(msgspec.Struct):
+    day: date
+    completed: int
+
+
 class Funnel(msgspec.Struct):
     invited: int
     opened: int
@@ -71,6 +76,7 @@ class Funnel(msgspec.Struct):
     declined_ai: int
     median_seconds_to_complete: float | None
     questions: list[QuestionDropOff]
+    completed_by_day: list[DayCount]  # UTC days with at least one completion
 
 
 class ShareIn(msgspec.Struct):

@@ -199,4 +199,8 @@ async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Fun
             )
             for q in questions
         ],
+        completed_by_day=[
+            s.DayCount(day=d["day"], completed=d["completed"])
+            for d in await repo.completed_by_day(t, interview_id, since, until)
+        ],
     )

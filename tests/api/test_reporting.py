@@ -191,6 +191,10 @@ async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any
     )
     assert funnel.pop("median_seconds_to_complete") == round(median, 1)
     steps = funnel.pop("questions")
+    day = await db.fetchval(
+        "SELECT (completed_at AT TIME ZONE 'UTC')::date::text FROM candidates WHERE name = 'A'"
+    )
+    assert funnel.pop("completed_by_day") == [{"day": day, "completed": 1}]
     assert funnel == {
         "invited": 8,
         "opened": 6,
@@ -211,3 +215,4 @@ async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any
     r = await api.get(f"/api/v1/interviews/{interview_id}/funnel", params={"since": later})
     assert r.json()["invited"] == 0 and r.json()["median_seconds_to_complete"] is None
     assert [q["answered"] for q in r.json()["questions"]] == [0, 0, 0]
+    assert r.json()["completed_by_day"] == []

@@ -31,6 +31,8 @@ async def test_compare_three_candidates_and_see_the_funnel(product: str, browser
     await expect(funnel.get_by_role("row", name="Completed")).to_contain_text("3")
     drop = page.locator(".funnel-questions").get_by_role("row", name=f"1. {RUBRIC_Q['prompt']}")
     await expect(drop).to_contain_text("3")
+    await expect(page.locator(".funnel-days tbody tr")).to_have_count(1)
+    await expect(page.locator(".funnel-days tbody tr")).to_contain_text("3")
 
     await page.get_by_role("link", name="Compare candidates").click()
     await expect(page.get_by_role("heading", name="Compare candidates")).to_be_visible()

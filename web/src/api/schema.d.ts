@@ -1848,6 +1848,12 @@ export interface components {
             /** @default true */
             send_email?: boolean;
         };
+        /** DayCount */
+        DayCount: {
+            completed: number;
+            /** Format: date */
+            day: string;
+        };
         /**
          * DecisionIn
          * @example {
@@ -1967,6 +1973,7 @@ export interface components {
         /** Funnel */
         Funnel: {
             completed: number;
+            completed_by_day: components["schemas"]["DayCount"][];
             consented: number;
             declined_ai: number;
             expired: number;

@@ -2,7 +2,7 @@
 // team's shortlist, the CSV export, and the interview's funnel with where candidates stop.
 import { api, type Schemas } from "../api/client";
 import { h } from "../dom";
-import { t } from "../i18n";
+import { locale, t } from "../i18n";
 import { navigate } from "../router";
 import { button, page, showError, status } from "../ui";
 import { sharesSection } from "./shared";
@@ -10,6 +10,7 @@ import { sharesSection } from "./shared";
 type Sort = "score" | "rating" | "name";
 type Compared = Schemas["ComparedCandidate"];
 
+const formatDay = (day: string) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
 const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "—" : String(n));
 
 function starButton(c: Compared, msg: HTMLElement): HTMLButtonElement {
@@ -145,6 +146,14 @@ function funnelView(f: Schemas["Funnel"]): HTMLElement {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("rp.question")), h("th", { scope: "col" }, t("rp.answered")), h("th", { scope: "col" }, t("rp.stopped")))),
       h("tbody", {}, ...f.questions.map((q) => h("tr", {}, h("th", { scope: "row" }, `${q.position + 1}. ${q.prompt}`), h("td", { class: "num" }, String(q.answered)), h("td", { class: "num" }, String(q.stopped))))),
     ),
+    f.completed_by_day.length
+      ? h(
+          "table",
+          { class: "funnel-days" },
+          h("caption", {}, t("rp.byDay")),
+          h("tbody", {}, ...f.completed_by_day.map((d) => bar(formatDay(d.day), d.completed, Math.max(...f.completed_by_day.map((x) => x.completed))))),
+        )
+      : null,
   );
 }
 
