@@ -22,15 +22,36 @@ def make_playback(segments: list[bytes], video: bool) -> tuple[bytes, bytes | No
         return Path(tmp.name).read_bytes(), poster
 
 
+def _video_size(segments: list[bytes]) -> tuple[int, int] | None:
+    """The size of the first video frame of any segment (None: no picture at all)."""
+    for data in segments:
+        with av.open(io.BytesIO(data), mode="r") as src:
+            if not src.streams.video:
+                continue
+            for frame in src.decode(src.streams.video[0]):
+                return frame.width, frame.height
+    return None
+
+
 def _encode(segments: list[bytes], video: bool, path: str) -> bytes | None:
+    # Every stream is declared before anything is muxed: adding the video stream after audio
+    # packets were written (a camera that starts after the microphone) crashes the MP4 muxer.
+    size = _video_size(segments) if video else None
     out = av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"})
-    vstream: Any = None
     astream = out.add_stream("aac", rate=48_000)
     astream.layout = "mono"
+    vstream: Any = None
+    if size is not None:
+        vstream = out.add_stream("libx264", rate=30)
+        vstream.width, vstream.height = size
+        vstream.pix_fmt = "yuv420p"
+        vstream.time_base = Fraction(1, 1000)
+        vstream.options = {"preset": "veryfast", "crf": "26"}
     resampler = av.AudioResampler(format="fltp", layout="mono", rate=48_000)
     poster: bytes | None = None
     audio_pts = 0
     video_base_ms = 0
+    last_video_ms = -1
     for data in segments:
         segment_end_ms = video_base_ms
         with av.open(io.BytesIO(data), mode="r") as src:
@@ -43,14 +64,11 @@ def _encode(segments: list[bytes], video: bool, path: str) -> bytes | None:
                         audio_pts += f.samples
                         for packet in astream.encode(f):
                             out.mux(packet)
-                elif isinstance(frame, av.VideoFrame) and video:
-                    if vstream is None:
-                        vstream = out.add_stream("libx264", rate=30)
-                        vstream.width, vstream.height = frame.width, frame.height
-                        vstream.pix_fmt = "yuv420p"
-                        vstream.time_base = Fraction(1, 1000)
-                        vstream.options = {"preset": "veryfast", "crf": "26"}
+                elif isinstance(frame, av.VideoFrame) and vstream is not None:
                     t_ms = video_base_ms + int(float(frame.time or 0) * 1000)
+                    if t_ms <= last_video_ms:  # the muxer needs strictly rising timestamps
+                        continue
+                    last_video_ms = t_ms
                     segment_end_ms = max(segment_end_ms, t_ms + 1)
                     if poster is None and t_ms >= POSTER_AT_S * 1000:
                         poster = _jpeg(frame)
