@@ -184,8 +184,11 @@ class IncrementalTranscriber:
         return update
 
     def finish(self) -> list[Segment]:
-        """Commit whatever is left (the stream ended)."""
-        return self._commit(len(self.audio)) if len(self.audio) else []
+        """Commit whatever is left (the stream ended), unless it holds no speech: Whisper
+        invents words for silence (here: the prompt's last sentence again)."""
+        if not len(self.audio) or not self._speech():
+            return []
+        return self._commit(len(self.audio))
 
     def _speech(self) -> list[dict[str, int]]:
         from faster_whisper.vad import VadOptions, get_speech_timestamps
