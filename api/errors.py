@@ -16,6 +16,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from api.text import CONTROL_DETAIL, is_control_character_error
+
 log = structlog.get_logger("fairview.api")
 
 
@@ -106,6 +108,10 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
             for e in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(e, dict)
         ]
+        bad_lines = [f["key"] for f in fields if is_control_character_error(f["message"] or "")]
+        if bad_lines:
+            detail = f"{CONTROL_DETAIL} ({', '.join(str(k) for k in bad_lines)})."
+            return _body(422, ErrorBody("control_characters", detail, fields))
         return _body(400, ErrorBody("validation_error", "The request is not valid.", fields))
     status = exc.status_code
     if status >= 500:

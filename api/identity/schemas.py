@@ -8,13 +8,13 @@ from uuid import UUID
 
 import msgspec
 
+from api.text import Email, Name, OneLine
+
 Role = Literal["owner", "admin", "recruiter", "reviewer"]
 InvitableRole = Literal["admin", "recruiter", "reviewer"]
 Locale = Literal["en", "ru"]
 Scope = Literal["read", "write"]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["ada@example.com"])]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=200)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=200)]
 
 
@@ -133,7 +133,7 @@ class AcceptInvitation(msgspec.Struct):
 
 
 class ApiKeyIn(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["read"]
     )

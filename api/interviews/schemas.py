@@ -8,18 +8,19 @@ from uuid import UUID
 
 import msgspec
 
+from api.text import Email, Name, OneLine, Title
+
 Kind = Literal["video", "audio", "text"]
 Status = Literal["draft", "active", "closed", "archived"]
 CandidateStatus = Literal["invited", "opened", "in_progress", "completed", "expired", "revoked"]
 Language = Literal["en", "ru"]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
-BrandName = Annotated[str, msgspec.Meta(max_length=200)]
+BrandName = Annotated[OneLine, msgspec.Meta(max_length=200)]
 LogoUrl = Annotated[str, msgspec.Meta(max_length=2000, pattern="^https://")]
 
 
 class RubricCriterion(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Name
     weight: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
     strong_answer: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
@@ -141,8 +142,8 @@ class PublicLink(msgspec.Struct):
 
 
 class CandidateIn(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    name: Name
+    email: Email
     deadline: datetime | None = None
     extra_time_factor: Annotated[float, msgspec.Meta(ge=1.0, le=3.0)] = 1.0
     extra_retakes: Annotated[int, msgspec.Meta(ge=0, le=5)] = 0

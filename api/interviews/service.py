@@ -25,6 +25,7 @@ from api.interviews import repository as repo
 from api.interviews.templates import TEMPLATES
 from api.notification.repository import queue_email
 from api.notification.templates import render
+from api.text import check_one_line
 from storage.db import Tenant, savepoint
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -168,6 +169,8 @@ async def add_candidate(
     """Invite one candidate (``p`` is None when a candidate joins through the public link)."""
     if p is not None:
         p.require("candidates:manage")
+    for field in ("name", "email"):  # a CSV import arrives without a schema
+        check_one_line(field, values[field])
     interview = await get(t, interview_id, for_update=True)
     if interview["status"] != "active":
         raise Conflict(

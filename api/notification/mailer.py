@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 
 from api.notification import repository
+from api.text import one_line
 from storage.db import Database
 from storage.outbox import add_event
 from storage.wakeup import Wakeup
@@ -42,7 +43,7 @@ def build_message(cfg: SmtpConfig, row: dict[str, Any]) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = cfg.mail_from
     msg["To"] = row["to_address"]
-    msg["Subject"] = row["subject"]
+    msg["Subject"] = one_line(row["subject"])  # a line break would fail the whole message
     msg["Message-ID"] = make_msgid(domain="fairview")
     msg["X-Fairview-Delivery"] = str(row["id"])
     if row.get("unsubscribe_url"):

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from api.text import Email, Name
+
 AnswerStatus = Literal[
     "pending", "recording", "recorded", "interrupted", "failed", "discarded", "submitted"
 ]
@@ -81,8 +83,8 @@ class PublicInterview(msgspec.Struct):
 
 
 class Join(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    name: Name
+    email: Email
 
 
 class Joined(msgspec.Struct):

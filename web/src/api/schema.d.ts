@@ -1668,6 +1668,7 @@ export interface components {
          */
         CandidateIn: {
             deadline?: string | null;
+            /** @example ada@example.com */
             email: string;
             /** @default 0 */
             extra_retakes?: number;
@@ -2162,6 +2163,7 @@ export interface components {
         };
         /** Join */
         Join: {
+            /** @example ada@example.com */
             email: string;
             name: string;
         };
