@@ -58,7 +58,7 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     await expect(recruiter.locator(".tag.status-active")).to_be_visible()
 
     await recruiter.get_by_label("Candidate name").fill("Cora Candidate")
-    await recruiter.get_by_label("Email").fill("cora@example.com")
+    await recruiter.get_by_label("Email", exact=True).fill("cora@example.com")
     await recruiter.get_by_role("button", name="Send invitation").click()
     await expect(recruiter.get_by_text("Invitation sent.")).to_be_visible()
     mail = await inbox.wait_for(lambda m: m["To"] == "cora@example.com")
