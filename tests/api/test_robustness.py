@@ -31,8 +31,14 @@ async def test_people_only_endpoints_refuse_api_keys(api: ApiClient, client_fact
 
 async def test_text_with_a_nul_character_is_refused(api: ApiClient, db: Any) -> None:
     await api.sign_up()
-    r = await api.post("/api/v1/interviews", json={"title": "Support\u0000 lead"})
+    # In free text (Postgres cannot store it) ...
+    r = await api.post(
+        "/api/v1/interviews", json={"title": "Support lead", "role_description": "Hi\u0000"}
+    )
     assert (r.status_code, r.json()["error"]) == (400, "invalid_text")
+    # ... and in a title, where every control character is refused.
+    r = await api.post("/api/v1/interviews", json={"title": "Support\u0000 lead"})
+    assert (r.status_code, r.json()["error"]) == (422, "control_characters")
     assert await db.fetchval("SELECT count(*) FROM interviews") == 0
 
 
