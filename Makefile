@@ -1,5 +1,6 @@
 # Fairview: `make run` starts the whole product on this machine; `make test` runs every check.
-# Both install what is missing first (Python packages into .venv, web packages, Chromium).
+# Both install what is missing first (Python packages into .venv, web packages, Chromium,
+# Firefox ESR and GStreamer).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,12 +8,12 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 NPM := npm --prefix web --no-audit --no-fund --loglevel=error
 
-.PHONY: run test install web web-client lint typecheck test-web test-python chromium ai-servers clean
+.PHONY: run test install web web-client lint typecheck test-web test-python chromium interop-clients ai-servers espeak-ng clean
 
 run: install web
 	$(BIN)/fairview run
 
-test: install web chromium ai-servers lint typecheck test-web test-python
+test: install web chromium interop-clients ai-servers lint typecheck test-web test-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,24 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# The ingest's interop tests stream from WebRTC stacks other than Chromium, all from Debian:
+# Firefox ESR (driven over WebDriver BiDi by puppeteer-core from npm) and GStreamer's webrtcbin
+# (with PyGObject for the system Python; also the media source of the werift client).
+INTEROP_PACKAGES := firefox-esr python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 \
+  gir1.2-gst-plugins-bad-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
+interop-clients:
+	@dpkg-query -W -f='$${Status}\n' $(INTEROP_PACKAGES) 2>/dev/null | grep -c "ok installed" \
+	  | grep -qx "$(words $(INTEROP_PACKAGES))" || { \
+	  echo "Installing Debian's Firefox ESR and GStreamer for the interop tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(INTEROP_PACKAGES); }
+
+# Russian test speech is synthesised with Debian's espeak-ng.
+espeak-ng:
+	@command -v espeak-ng >/dev/null || { \
+	  echo "Installing Debian's espeak-ng for the speech tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -77,8 +96,11 @@ typecheck: install
 test-web: install
 	$(NPM) test
 
-test-python: install web chromium ai-servers
-	$(BIN)/pytest
+# Most tests wait on browsers, brokers and sockets rather than the CPU, so they run in parallel
+# (pytest-xdist; a module's tests stay on one worker). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+test-python: install web chromium interop-clients ai-servers espeak-ng
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) $(AI_VENV) web/node_modules web/dist build var test-results

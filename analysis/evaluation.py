@@ -1,11 +1,13 @@
 """Evaluating an answer's content against its rubric — advisory only: people decide.
 
 Two engines share one interface (``RubricEvaluator``): ``analysis.llm_evaluation`` asks an LLM
-behind an OpenAI-compatible API; ``LocalRubricEvaluator`` (here) needs no model: per criterion it checks which of the criterion's key
-terms (from its name and its description of a strong answer) the answer mentions, scores the
-coverage 1-5, and quotes the sentences that mention them, with their timestamps. It is
-transparent and clearly labelled as keyword coverage, not an AI judgment. It reads content only:
-the words, never the voice, face or manner of speaking.
+behind an OpenAI-compatible API; ``LocalRubricEvaluator`` (here) needs no model: per criterion it lists which of the criterion's key
+points (the content words of its name and its description of a strong answer) the answer
+mentions and which it does not, and quotes the sentences that mention them, with their
+timestamps. It gives no grade and no overall number: mentioning a rubric's words says nothing
+about an answer's quality (a concrete answer in its own words covers few of them), so its
+results are ``graded: false`` and nothing ranks or sorts candidates by them. It reads content
+only: the words, never the voice, face or manner of speaking.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from analysis.prompt_safety import instruction_like
 
 PROMPT_VERSION = "local-rubric-1"
 
@@ -150,9 +154,11 @@ class Evidence:
 class CriterionResult:
     criterion: str
     weight: int
-    score: int  # 1-5
+    score: int | None  # 1-5 from an evaluator that judges content; None for coverage
     rationale: str
     evidence: list[Evidence] = field(default_factory=list)
+    covered: list[str] | None = None  # coverage only: the key points the answer mentions
+    missing: list[str] | None = None  # coverage only: those it does not
 
 
 @dataclass
@@ -163,32 +169,44 @@ class Evaluation:
     summary: str
     tokens_in: int | None = None  # what the run cost, for the audit record
     tokens_out: int | None = None
+    # Phrases of the answer that read as instructions to the evaluator, for the reviewer.
+    instruction_like: list[str] = field(default_factory=list)
+
+    @property
+    def graded(self) -> bool:
+        """Whether the evaluator judged content (scores 1-5), not only listed coverage."""
+        return bool(self.criteria) and all(c.score is not None for c in self.criteria)
 
     @property
     def overall(self) -> float | None:
         total = sum(c.weight for c in self.criteria)
-        if not total:
+        if not total or not self.graded:
             return None
-        return round(sum(c.score * c.weight for c in self.criteria) / total, 2)
+        return round(sum((c.score or 0) * c.weight for c in self.criteria) / total, 2)
 
     def as_json(self) -> dict[str, Any]:
+        criteria = []
+        for c in self.criteria:
+            item: dict[str, Any] = {
+                "criterion": c.criterion,
+                "weight": c.weight,
+                "score": c.score,
+                "rationale": c.rationale,
+                "evidence": [
+                    {"quote": e.quote, "start": e.start, "end": e.end} for e in c.evidence
+                ],
+            }
+            if c.covered is not None:
+                item["covered"], item["missing"] = c.covered, c.missing or []
+            criteria.append(item)
         return {
             "method": self.method,
             "label": self.label,
+            "graded": self.graded,
             "summary": self.summary,
             "overall": self.overall,
-            "criteria": [
-                {
-                    "criterion": c.criterion,
-                    "weight": c.weight,
-                    "score": c.score,
-                    "rationale": c.rationale,
-                    "evidence": [
-                        {"quote": e.quote, "start": e.start, "end": e.end} for e in c.evidence
-                    ],
-                }
-                for c in self.criteria
-            ],
+            "criteria": criteria,
+            "instruction_like": self.instruction_like,
         }
 
 
@@ -203,11 +221,13 @@ class CandidateSummary:
     concerns: list[str]
     tokens_in: int | None = None
     tokens_out: int | None = None
+    graded: bool = True  # False: a coverage listing, no strengths or concerns judged
 
     def as_json(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "label": self.label,
+            "graded": self.graded,
             "summary": self.summary,
             "strengths": self.strengths,
             "concerns": self.concerns,
@@ -252,9 +272,24 @@ def sentences(segments: list[dict[str, Any]] | None, text: str) -> list[Evidence
     return [Evidence(p, None, None) for p in parts if p]
 
 
+def graded(result: dict[str, Any] | None) -> bool:
+    """Whether a stored evaluation result holds scores that judge content. Coverage by the
+    local evaluator never does (also results it stored before it stopped giving numbers)."""
+    if not result or result.get("method") == LocalRubricEvaluator.method:
+        return False
+    return result.get("graded", True) is not False
+
+
+CONFIGURE_HINT = (
+    "To have answers judged on their content, configure an LLM evaluator:"
+    " FAIRVIEW_LLM_BASE_URL and FAIRVIEW_LLM_MODEL (any OpenAI-compatible server);"
+    " see docs/evaluator.md."
+)
+
+
 class LocalRubricEvaluator:
     method = "local_rubric"
-    label = "Keyword coverage of the rubric (not an AI judgment)"
+    label = "Coverage of the rubric's key points (no grade: not a judgment of the answer)"
     provider = "fairview"
     model = "local-rubric"
     prompt_version = PROMPT_VERSION
@@ -272,41 +307,46 @@ class LocalRubricEvaluator:
         for criterion in criteria_of(prompt, rubric):
             key = key_terms(f"{criterion['name']} {criterion.get('strong_answer', '')}")
             found = [k for k in key if k in answer_terms]
-            coverage = len(found) / len(key) if key else 0.0
-            score = 1 + round(4 * coverage)
             quotes = [u for u in units if set(terms(u.quote)) & set(found)][:3]
+            covered = [key[k] for k in found]
             missing = [key[k] for k in key if k not in found]
             rationale = (
-                f"Mentions {len(found)} of {len(key)} key terms"
-                + (f" ({', '.join(key[k] for k in found)})" if found else "")
+                f"Mentions {len(found)} of the {len(key)} key points"
+                + (f" ({', '.join(covered)})" if covered else "")
                 + (f"; not mentioned: {', '.join(missing)}" if missing else "")
-                + "."
+                + ". Words only: an answer can meet the criterion in other words."
             )
             results.append(
                 CriterionResult(
-                    criterion["name"], int(criterion.get("weight", 1)), score, rationale, quotes
+                    criterion["name"],
+                    int(criterion.get("weight", 1)),
+                    None,
+                    rationale,
+                    quotes,
+                    covered=covered,
+                    missing=missing,
                 )
             )
         words = len(text.split())
         summary = (
-            f"{words} words. Rubric coverage by keywords; read or watch the answer before deciding."
+            f"{words} words. Which of the rubric's key points the answer mentions, with quotes;"
+            " no grade. Read or watch the answer before deciding."
         )
-        return Evaluation(self.method, self.label, results, summary)
+        return Evaluation(
+            self.method, self.label, results, summary, instruction_like=instruction_like(text)
+        )
 
     async def summarize(self, answers: list[EvaluatedAnswer]) -> CandidateSummary:
-        strengths, concerns, scores = [], [], []
+        lines = []
         for answer in answers:
             for c in answer.result.get("criteria", []):
-                scores.append(c["score"])
-                line = f"{answer.question} — {c['criterion']}: {c['score']}/5"
-                if c["score"] >= 4:
-                    strengths.append(line)
-                elif c["score"] <= 2:
-                    concerns.append(line)
-        average = f"{sum(scores) / len(scores):.1f}/5" if scores else "no scores"
+                covered = c.get("covered") or []
+                total = len(covered) + len(c.get("missing") or [])
+                lines.append(f"{answer.question} — {c['criterion']}: {len(covered)} of {total}")
+        n = len(answers)
         summary = (
-            f"{len(answers)} answer{'s' * (len(answers) != 1)} evaluated; average keyword"
-            f" coverage {average}. Strengths"
-            " are criteria whose key terms were mostly mentioned, concerns those mostly missing."
+            f"{n} answer{'s' * (n != 1)} checked for the rubric's key points (mentioned of all,"
+            f" per criterion: {'; '.join(lines) or 'none'}). No strengths, concerns or grade:"
+            " mentioning words does not make an answer good. " + CONFIGURE_HINT
         )
-        return CandidateSummary(self.method, self.label, summary, strengths, concerns)
+        return CandidateSummary(self.method, self.label, summary, [], [], graded=False)

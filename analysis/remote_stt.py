@@ -2,7 +2,8 @@
 server such as faster-whisper-server), behind the same interface as the local model.
 
 Audio is sent as 16 kHz mono WAV with ``response_format=verbose_json`` and word and segment
-timestamps. Servers that return no word timings (several self-hosted ones) get them estimated
+timestamps (and each segment's confidence where the server gives it; implausible segments are
+dropped as for the local model). Servers that return no word timings (several self-hosted ones) get them estimated
 within each segment in proportion to the words' lengths, so click-to-seek still lands close.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import urlparse
 import numpy as np
 from openai import OpenAI, omit
 
+from analysis.quality import plausible
 from analysis.stt import SAMPLE_RATE, Segment, Transcript, Word
 
 # OpenAI names the language ("english"); Fairview stores codes.
@@ -49,6 +51,10 @@ def _field(item: Any, name: str) -> Any:
     return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
 def to_transcript(response: Any, language: str | None, offset: float) -> Transcript:
     timed = [
         Word(float(_field(w, "start")), float(_field(w, "end")), str(_field(w, "word")).strip())
@@ -63,14 +69,16 @@ def to_transcript(response: Any, language: str | None, offset: float) -> Transcr
             continue
         words = tuple(w for w in timed if start - 0.01 <= w.start < end) if timed else ()
         words = words or estimated_words(start, end, text)
-        segments.append(
-            Segment(
-                start + offset,
-                end + offset,
-                text,
-                tuple(Word(w.start + offset, w.end + offset, w.text) for w in words),
-            )
+        segment = Segment(
+            start + offset,
+            end + offset,
+            text,
+            tuple(Word(w.start + offset, w.end + offset, w.text) for w in words),
+            _number(_field(s, "avg_logprob")),
+            _number(_field(s, "no_speech_prob")),
         )
+        if plausible(segment):
+            segments.append(segment)
     said = str(_field(response, "language") or "").lower()
     code = language or LANGUAGE_CODES.get(said, said) or "und"
     return Transcript(code, tuple(segments))
@@ -98,6 +106,8 @@ class RemoteSpeechToText:
         prompt: str | None = None,
         offset: float = 0.0,
         vad: bool = True,  # the endpoint applies its own
+        live: bool = False,  # the endpoint decides how it encodes and decodes
+        draft: bool = False,
     ) -> Transcript:
         response = self.client.audio.transcriptions.create(
             model=self.model,

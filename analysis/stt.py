@@ -11,12 +11,16 @@ buffer makes Whisper skip words). The final pass over the recording is the trans
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+
+from analysis.quality import plausible
 
 SAMPLE_RATE = 16_000
 
@@ -35,12 +39,20 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    # Whisper's confidence: the tokens' average log-probability and the probability that the
+    # window held no speech (None where the engine does not say).
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "text": self.text,
+            "avg_logprob": None if self.avg_logprob is None else round(self.avg_logprob, 3),
+            "no_speech_prob": None
+            if self.no_speech_prob is None
+            else round(self.no_speech_prob, 3),
             "words": [
                 {
                     "start": round(w.start, 3),
@@ -76,20 +88,46 @@ class Transcribes(Protocol):
         prompt: str | None = None,
         offset: float = 0.0,
         vad: bool = True,
-    ) -> Transcript: ...
+        live: bool = False,
+        draft: bool = False,
+    ) -> Transcript:
+        """``live``: a short buffer of a stream (may be encoded without Whisper's 30 s padding);
+        ``draft``: a partial re-decode that will be decoded again (may be greedy)."""
+        ...
+
+
+_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's default fallback
+
+
+@functools.cache
+def _short_window_model() -> type:
+    from faster_whisper import WhisperModel
+
+    class ShortWindowModel(WhisperModel):  # type: ignore[misc]
+        """Encodes at most ``frames.limit`` mel frames when set (per thread)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.frames = threading.local()
+
+        def encode(self, features: np.ndarray) -> Any:
+            limit = getattr(self.frames, "limit", None)
+            return super().encode(features if limit is None else features[..., :limit])
+
+    return ShortWindowModel
 
 
 class SpeechToText:
     provider = "faster-whisper"
+    LIVE_MARGIN_S = 1.0
+    LIVE_TOKENS_PER_S = 8
 
     def __init__(
         self, model_dir: str, cpu_threads: int = 1, beam_size: int = 5, workers: int = 1
     ) -> None:
-        from faster_whisper import WhisperModel
-
         # ``workers`` decodes may run at once (from as many threads) on this one copy.
         device, compute_type = _device()
-        self.model = WhisperModel(
+        self.model = _short_window_model()(
             model_dir,
             device=device,
             compute_type=compute_type,
@@ -108,20 +146,35 @@ class SpeechToText:
         prompt: str | None = None,
         offset: float = 0.0,
         vad: bool = True,
+        live: bool = False,
+        draft: bool = False,
     ) -> Transcript:
         if not self.multilingual:
             language = "en"
-        segments, info = self.model.transcribe(
-            samples.astype(np.float32),
-            language=language,
-            beam_size=self.beam_size,
-            vad_filter=vad,
-            word_timestamps=True,
-            initial_prompt=prompt,
-            condition_on_previous_text=False,
-        )
-        out = tuple(_segment(s, offset) for s in segments if s.text.strip())
-        return Transcript(info.language, out)
+        # A live buffer is encoded as itself plus a margin, not padded to Whisper's 30 s window:
+        # the encoder's cost is the window, and the words come out the same.
+        seconds = len(samples) / SAMPLE_RATE + self.LIVE_MARGIN_S
+        frames = min(3000, 2 * int(seconds * 50) + 2) if live and seconds < 29 else None
+        self.model.frames.limit = frames
+        try:
+            segments, info = self.model.transcribe(
+                samples.astype(np.float32),
+                language=language,
+                beam_size=1 if draft else self.beam_size,
+                # A draft is replaced a moment later: one greedy pass, no temperature fallback.
+                temperature=0.0 if draft else _TEMPERATURES,
+                # Speech is at most a few tokens a second: a live decode that runs on is
+                # repeating itself (Whisper's known loop on short windows), so it is cut short.
+                max_new_tokens=int(self.LIVE_TOKENS_PER_S * seconds) + 8 if live else None,
+                vad_filter=vad,
+                word_timestamps=True,
+                initial_prompt=prompt,
+                condition_on_previous_text=False,
+            )
+            out = tuple(_segment(s, offset) for s in segments if s.text.strip())
+        finally:
+            self.model.frames.limit = None
+        return Transcript(info.language, tuple(s for s in out if plausible(s)))
 
 
 def _device() -> tuple[str, str]:
@@ -139,7 +192,9 @@ def _segment(s: Any, offset: float) -> Segment:
         for w in (s.words or [])
         if w.word.strip()
     )
-    return Segment(s.start + offset, s.end + offset, s.text.strip(), words)
+    return Segment(
+        s.start + offset, s.end + offset, s.text.strip(), words, s.avg_logprob, s.no_speech_prob
+    )
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
@@ -168,6 +223,12 @@ class IncrementalTranscriber:
         self._last_partial_at = 0.0
         self._agreed: list[Word] = []
         self._previous: list[Word] = []
+        self.speaking = False  # whether the latest audio holds voice (VAD)
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds of audio fed so far."""
+        return self.offset + len(self.audio) / SAMPLE_RATE
 
     def feed(self, samples: np.ndarray, live: bool = False, now: float | None = None) -> LiveUpdate:
         self.audio = np.concatenate([self.audio, samples.astype(np.float32)])
@@ -177,7 +238,9 @@ class IncrementalTranscriber:
             update.committed.extend(self._commit(end))
         elif live:
             now = time.monotonic() if now is None else now
-            if now - self._last_partial_at >= self.PARTIAL_EVERY_S and len(self.audio):
+            due = now - self._last_partial_at >= self.PARTIAL_EVERY_S
+            # Under a second of audio is too little to decode (Whisper loops on it).
+            if due and len(self.audio) >= SAMPLE_RATE and self.speaking:
                 self._last_partial_at = now
                 update.partial, early = self._partial()
                 update.committed.extend(early)
@@ -203,6 +266,8 @@ class IncrementalTranscriber:
         if len(self.audio) >= self.MAX_UTTERANCE_S * SAMPLE_RATE:
             return len(self.audio)
         speech = self._speech()
+        # Speaking: the voice reaches into the last chunk.
+        self.speaking = bool(speech) and len(self.audio) - speech[-1]["end"] < SAMPLE_RATE // 2
         if not speech:
             # Only silence so far: drop all but the last second to bound the buffer.
             self._drop(len(self.audio) - SAMPLE_RATE)
@@ -217,13 +282,15 @@ class IncrementalTranscriber:
             self.audio = self.audio[samples:]
             self.offset += samples / SAMPLE_RATE
 
-    def _decode(self, end: int) -> Transcript:
+    def _decode(self, end: int, draft: bool = False) -> Transcript:
         return self.stt.transcribe(
             self.audio[:end],
             self.language,
             prompt=self.context[-200:] or None,
             offset=self.offset,
             vad=False,
+            live=True,
+            draft=draft,
         )
 
     def _commit(self, end: int) -> list[Segment]:
@@ -250,10 +317,11 @@ class IncrementalTranscriber:
             rest = [w for w in words if w.end > cutoff + 0.05]
         if not rest:
             return []
-        return [Segment(rest[0].start, rest[-1].end, " ".join(w.text for w in rest), tuple(rest))]
+        text = " ".join(w.text for w in rest)
+        return [Segment(rest[0].start, rest[-1].end, text, tuple(rest), *_confidence(segments))]
 
     def _partial(self) -> tuple[str, list[Segment]]:
-        words = [w for s in self._decode(len(self.audio)).segments for w in s.words]
+        words = [w for s in self._decode(len(self.audio), draft=True).segments for w in s.words]
         # LocalAgreement-2: the longest common prefix of two consecutive decodes is stable.
         # Words near the end of the buffer may still change (their audio is cut): not yet.
         horizon = self.offset + len(self.audio) / SAMPLE_RATE - 0.5
@@ -272,6 +340,13 @@ class IncrementalTranscriber:
             )
         pending = words[len(self._agreed) :]
         return " ".join(w.text for w in pending), early
+
+
+def _confidence(segments: Iterable[Segment]) -> tuple[float | None, float | None]:
+    """The least confident values of the segments some words were taken from."""
+    logprobs = [s.avg_logprob for s in segments if s.avg_logprob is not None]
+    no_speech = [s.no_speech_prob for s in segments if s.no_speech_prob is not None]
+    return (min(logprobs) if logprobs else None, max(no_speech) if no_speech else None)
 
 
 def _norm(word: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Controller, Litestar, Request, Response, Router, get
@@ -21,11 +21,15 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
+from litestar.types import ASGIApp
 from redis.asyncio import Redis
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.admin.routes import AdminController
 from api.billing.routes import BillingController, stripe_webhook
+from api.compliance.routes import CandidateRightsController, ComplianceController
 from api.errors import EXCEPTION_HANDLERS, NotFound
+from api.fairness.routes import AdverseImpactController, SelfIdentificationController
 from api.headers import security_headers
 from api.identity.auth import CookieCSRFMiddleware
 from api.identity.routes import (
@@ -38,7 +42,8 @@ from api.identity.sessions import session_config
 from api.interviews.routes import CandidateController, InterviewController, list_templates
 from api.live.routes import LiveController
 from api.notification.routes import EmailPreferencesController, NotificationController
-from api.observability import RequestIdMiddleware
+from api.observability import RequestIdMiddleware, TemplatePathPrometheusMiddleware
+from api.privacy.routes import CandidateDataController, PrivacyController
 from api.reporting.routes import ReportingController, SharedController
 from api.responses.routes import CandidateSessionController, PublicInterviewController
 from api.review.routes import ReviewController
@@ -57,6 +62,8 @@ class AppConfig:
     secure_cookies: bool
     web_dist: Path | None
     version: str = "0.1.0"
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def with_shared_errors(handler: Any) -> Any:
@@ -106,6 +113,15 @@ def api_reference(dist: Path | None) -> ScalarRenderPlugin:
     return ScalarRenderPlugin()
 
 
+def proxy_headers(trusted: tuple[str, ...]) -> list[DefineMiddleware]:
+    """uvicorn's proxy-headers middleware for the configured proxies only (none: nobody's
+    X-Forwarded-For is believed)."""
+    if not trusted:
+        return []
+    factory = cast("Callable[..., ASGIApp]", ProxyHeadersMiddleware)
+    return [DefineMiddleware(factory, trusted_hosts=list(trusted))]
+
+
 def api_router() -> Router:
     handlers = [
         AuthController,
@@ -121,6 +137,12 @@ def api_router() -> Router:
         ReviewController,
         ReportingController,
         SharedController,
+        ComplianceController,
+        CandidateRightsController,
+        SelfIdentificationController,
+        AdverseImpactController,
+        PrivacyController,
+        CandidateDataController,
         LiveController,
         BillingController,
         stripe_webhook,
@@ -160,7 +182,11 @@ def create_app(
     """The ASGI app; ``extra_handlers`` lets the composition root add other processes' routes
     (the WHIP ingest) without the API depending on them."""
     prometheus = PrometheusConfig(
-        app_name="fairview", prefix="fairview", group_path=True, exclude=["/metrics", "/healthz"]
+        app_name="fairview",
+        prefix="fairview",
+        group_path=True,
+        exclude=["/metrics", "/healthz"],
+        middleware_class=TemplatePathPrometheusMiddleware,
     )
     csrf = CSRFConfig(
         secret=config.secret_key,
@@ -169,8 +195,10 @@ def create_app(
         cookie_secure=config.secure_cookies,
         cookie_samesite="lax",
         # Stripe's webhook and mail clients' one-click unsubscribe carry no cookies; a signature
-        # (Stripe's, or the link's) authorises them instead.
+        # (Stripe's, or the link's) authorises them instead. WHIP is authorised by its bearer
+        # token only (no cookie is ever read there), so a request without one gets WHIP's 401.
         exclude=[
+            "^/whip/",
             "/healthz",
             "/readyz",
             "/metrics",
@@ -188,6 +216,7 @@ def create_app(
             *web_handlers(config.web_dist),
         ],
         middleware=[
+            *proxy_headers(config.trusted_proxies),
             RequestIdMiddleware,
             prometheus.middleware,
             session_config(config.secure_cookies).middleware,
@@ -227,4 +256,7 @@ def create_app(
         ),
         lifespan=[lifespan] if lifespan else [],
         debug=False,
+        # Fairview configures logging itself (fairview/logging.py); Litestar's default would add
+        # INFO records through a queue thread whose writes interleave with the JSON log lines.
+        logging_config=None,
     )

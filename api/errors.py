@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import msgspec
 import msgspec.structs
+import redis.exceptions
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -123,10 +124,21 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled_error", exc_info=exc)
+    log.exception("unhandled_error")
     return _body(
         HTTP_500_INTERNAL_SERVER_ERROR,
         ErrorBody("internal_error", "Something went wrong on our side; it has been logged."),
+    )
+
+
+def handle_outage(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A service every request needs (Redis keeps sessions and rate limits; Postgres the data)
+    is away, e.g. restarting: the request may be repeated shortly, and nothing was changed."""
+    log.warning("dependency_unavailable", error=f"{type(exc).__name__}: {exc}")
+    return _body(
+        503,
+        ErrorBody("unavailable", "Fairview is briefly unavailable; please try again shortly."),
+        {"Retry-After": "5"},
     )
 
 
@@ -140,6 +152,10 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.UntranslatableCharacterError: handle_unstorable_text,
     asyncpg.CharacterNotInRepertoireError: handle_unstorable_text,
     HTTPException: handle_http_exception,
+    redis.exceptions.ConnectionError: handle_outage,
+    redis.exceptions.TimeoutError: handle_outage,
+    asyncpg.PostgresConnectionError: handle_outage,
+    asyncpg.CannotConnectNowError: handle_outage,
     Exception: handle_unexpected,
 }
 

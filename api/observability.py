@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import structlog
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.plugins.prometheus import PrometheusMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -36,3 +40,18 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+class TemplatePathPrometheusMiddleware(PrometheusMiddleware):
+    """Litestar's metrics middleware, labelled by the route's path template without building
+    the request's URL first (Litestar's own builds it and then discards it: a few per cent of
+    every request's time in the profile)."""
+
+    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": request.method if scope["type"] == ScopeType.HTTP else scope["type"],
+            "path": scope.get("path_template") or scope["path"],
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }

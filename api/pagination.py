@@ -8,6 +8,7 @@ The cursor is the position of the last row of the previous page.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -70,7 +71,7 @@ class Keyset:
 
     where: str
     order: str
-    params: tuple[datetime, Any]
+    params: tuple[Any, ...]
 
 
 def keyset(
@@ -93,3 +94,43 @@ def keyset(
         order=f"ORDER BY {time} {direction}, {key} {direction}",
         params=(position.created_at, value),
     )
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list order by some value, then by id (which makes every position unique). The rows of
+    a page select the value as text in ``sort_key``; the cursor carries it with the order's name,
+    so a cursor of one order is refused by another."""
+
+    name: str
+    value: str  # SQL of the value
+    type: str  # its SQL type
+    descending: bool
+
+
+def ordered(order: Order, cursor: str | None, n: int, *, key: str = "id") -> Keyset:
+    """SQL of one page in ``order`` after ``cursor``: parameters ``$n`` and ``$n+1`` (when a
+    cursor is given; ``params`` is empty for a first page)."""
+    op, direction = ("<", "DESC") if order.descending else (">", "ASC")
+    sql_order = f"ORDER BY {order.value} {direction}, {key} {direction}"
+    if cursor is None:
+        return Keyset(where="true", order=sql_order, params=())
+    try:
+        name, value, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = (str(value), UUID(str(ident)))
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Invalid("The cursor is not valid.", code="invalid_cursor") from exc
+    if name != order.name or not isinstance(value, str):
+        raise Invalid("The cursor belongs to another order of this list.", code="invalid_cursor")
+    return Keyset(
+        where=f"({order.value}, {key}) {op} (${n}::text::{order.type}, ${n + 1}::uuid)",
+        order=sql_order,
+        params=position,
+    )
+
+
+def ordered_next_cursor(order: Order, rows: list[dict[str, Any]], limit: int) -> str | None:
+    if len(rows) < limit:
+        return None
+    raw = json.dumps([order.name, rows[-1]["sort_key"], str(rows[-1]["id"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

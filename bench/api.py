@@ -7,7 +7,12 @@ webhook deliveries; then drives each endpoint with wrk (Debian's `wrk`, `apt-get
 and prints req/s and p50/p95/p99, each as a ratio to `/healthz` measured in the same run.
 
     .venv/bin/python bench/api.py [--candidates 10000] [--seconds 10] [--connections 50]
-                                  [--command run|api] [--workers 1]
+                                  [--command run|api] [--workers 1] [--only a,b]
+                                  [--profile DIR]
+
+`--profile DIR` samples the server with py-spy (`pip install py-spy`) while each endpoint is
+measured, writes its collapsed stacks to DIR/<endpoint>.txt and prints where the time went: the
+share of samples in each of Fairview's own functions and in the libraries they call.
 
 Needs the machine's Postgres and Redis. Note `uptime` with the figures: the machine is shared.
 """
@@ -30,6 +35,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+
+if not __package__:  # run as a script (bench/api.py): bench.* from this checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.accounts import sign_up
 
 PG = os.environ.get("FAIRVIEW_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -61,6 +70,7 @@ class Product:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = f"fairview_bench_{uuid.uuid4().hex[:8]}"
         self.database_url = PG.rsplit("/", 1)[0] + f"/{self.db}"
+        self.outbox = tmp / "outbox"
         self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> Product:
@@ -74,9 +84,11 @@ class Product:
             "FAIRVIEW_PUBLIC_URL": self.url,
             "FAIRVIEW_KAFKA_PORT": str(free_port()),
             "FAIRVIEW_OBJECT_STORE": str(self.tmp / "objects"),
-            "FAIRVIEW_MAIL_OUTBOX_DIR": str(self.tmp / "outbox"),
+            "FAIRVIEW_MAIL_OUTBOX_DIR": str(self.outbox),
+            "FAIRVIEW_SMTP_HOST": "",  # emails as files in the outbox: sign-up reads its link
             "FAIRVIEW_STT_MODEL": "",
             "FAIRVIEW_API_REQUESTS_PER_MINUTE": "100000000",
+            "FAIRVIEW_SIGNUPS_PER_HOUR": "100000000",  # every run signs up from 127.0.0.1
             "FAIRVIEW_API_WORKERS": str(self.workers),
         }
         env.pop("FAIRVIEW_KAFKA", None)
@@ -109,19 +121,9 @@ class Product:
 async def seed(product: Product, candidates: int) -> dict[str, str]:
     """An account (by the API, as a person would) and volume (by SQL); returns paths and auth."""
     api = httpx.AsyncClient(base_url=product.url, timeout=60)
-    await api.get("/api/v1/auth/me")
-    csrf = {"x-csrf-token": api.cookies["fairview_csrf"]}
-    r = await api.post(
-        "/api/v1/auth/signup",
-        headers=csrf,
-        json={
-            "organization_name": "Bench",
-            "name": "Bench",
-            "email": "bench@example.com",
-            "password": "benchmark passphrase",
-        },
-    )
-    r.raise_for_status()
+    # `fairview api` runs no workers, so no mailer: the confirmation is sent from here.
+    mailer_db = product.database_url if product.command == "api" else None
+    await sign_up(api, product.outbox, email="bench@example.com", mailer_database_url=mailer_db)
     csrf = {"x-csrf-token": api.cookies["fairview_csrf"]}
     questions = [{"prompt": f"Q{i}", "kind": "text", "answer_seconds": 600} for i in range(3)]
     interview = (
@@ -142,10 +144,10 @@ async def seed(product: Product, candidates: int) -> dict[str, str]:
         iid = uuid.UUID(interview["id"])
         # One statement per table: a CSV-import-like batch (one created_at) per 1,000 rows.
         await conn.execute(
-            "INSERT INTO candidates (id, organization_id, interview_id, name, email, token_hash,"
+            "INSERT INTO candidates (id, organization_id, interview_id, name, email,"
             " source, status, created_at, started_at, completed_at)"
             " SELECT gen_random_uuid(), $1, $2, 'Candidate ' || n, 'c' || n || '@example.com',"
-            "  sha256(('bench' || n)::bytea), 'import',"
+            "  'import',"
             "  (ARRAY['invited','opened','in_progress','completed'])[1 + n % 4],"
             "  now() - (n / 1000) * interval '1 hour',"
             "  CASE WHEN n % 4 >= 2 THEN now() END, CASE WHEN n % 4 = 3 THEN now() END"
@@ -211,6 +213,45 @@ async def operator_key(product: Product) -> str:
     return out.decode().strip().splitlines()[-1]
 
 
+def profile_summary(stacks: Path, top: int = 25) -> str:
+    """The functions holding the most samples (inclusive), from py-spy's collapsed stacks: ours
+    (api, storage, fairview, streaming) and the first library frame each of ours calls into."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    ours = ("api/", "storage/", "fairview/", "streaming/")
+    for line in stacks.read_text().splitlines():
+        trace, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        seen: set[str] = set()
+        frames = trace.split(";")
+        for i, frame in enumerate(frames):
+            name, _, where = frame.partition(" (")
+            file = where.split(":")[0]
+            mine = file.startswith(ours)
+            caller_mine = i > 0 and frames[i - 1].partition(" (")[2].startswith(ours)
+            if mine or caller_mine:
+                key = f"{name} ({file})"
+                if key not in seen:
+                    seen.add(key)
+                    inclusive[key] = inclusive.get(key, 0) + n
+    lines = [f"  {n / max(total, 1):6.1%}  {key}" for key, n in sorted(
+        inclusive.items(), key=lambda kv: -kv[1])[:top]]  # fmt: skip
+    return f"  {total} samples\n" + "\n".join(lines)
+
+
+def profiler(pid: int, out: Path, seconds: int) -> subprocess.Popen:
+    """py-spy sampling the server (and its worker processes) for ``seconds``."""
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw",
+         "--nolineno", "--rate", "200", "--duration", str(seconds), "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def wrk(url: str, headers: dict[str, str], seconds: int, connections: int, script: Path) -> dict:
     args = [
         "wrk",
@@ -259,9 +300,17 @@ async def measure(args: argparse.Namespace) -> dict[str, dict]:
             results = {}
             for name, path, headers in endpoints:
                 if name == "healthz" or not only or name in only:
+                    spy = None
+                    if args.profile and name != "healthz":
+                        out = Path(args.profile) / f"{name.replace('/', '_').split('?')[0]}.txt"
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        spy = profiler(product.proc.pid, out, args.seconds)
                     results[name] = wrk(
                         product.url + path, headers, args.seconds, args.connections, script
                     )
+                    if spy is not None:
+                        spy.wait()
+                        results[name]["profile"] = profile_summary(out)
     return results
 
 
@@ -273,6 +322,7 @@ def main() -> None:
     parser.add_argument("--command", choices=("run", "api"), default="run")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default="", help="comma-separated endpoint names")
+    parser.add_argument("--profile", default="", help="a directory for py-spy's stacks")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/api.py needs wrk: apt-get install wrk")
@@ -293,6 +343,9 @@ def main() -> None:
             f"{name:<22}{r['rps']:>8.0f}{ms[0]:>9.1f}{ms[1]:>9.1f}{ms[2]:>9.1f}{r['errors']:>8}"
             f"   {ratios[0]:>25.3f} {ratios[1]:>4.1f} {ratios[2]:>4.1f} {ratios[3]:>4.1f}"
         )
+    for name, r in results.items():
+        if "profile" in r:
+            print(f"\nprofile of {name} (share of samples, inclusive):\n{r['profile']}")
 
 
 if __name__ == "__main__":

@@ -46,14 +46,16 @@ from redis.asyncio import Redis
 # Run as a script, this folder comes first on the path, and its ingest.py would shadow the
 # ingest package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.* from this checkout
 
+from bench.accounts import sign_up
 from ingest.client import speak
 from storage.db import Database
 from storage.migrate import migrate
 from storage.outbox import add_event
 from streaming.broker import EmbeddedBroker
 from streaming.bus import AUDIO, PARTITIONS, PIPELINE, KafkaBus
-from streaming.live import live_channel, watch_key
+from streaming.live import live_channel, unwatch, watch
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT / "tests" / "fixtures" / "speech_en.wav"
@@ -106,7 +108,7 @@ class Process:
     def owned(self, group: str, topic: str) -> list[int]:
         assigned = [
             r
-            for r in map(json.loads, filter(None, self.log.read_text().splitlines()))
+            for r in map(json.loads, (s for s in self.log.read_text().splitlines() if s[:1] == "{"))
             if r.get("event") == "partitions_assigned" and r.get("group") == group
         ]
         return assigned[-1]["partitions"].get(topic, []) if assigned else []
@@ -152,15 +154,12 @@ async def seed(env: dict[str, str], tmp: Path, answers: int) -> dict[str, Any]:
                 return False
 
             await until(up, 60)
-            await http.get("/api/v1/auth/me")
-            csrf = {"x-csrf-token": http.cookies["fairview_csrf"]}
-            r = await http.post(
-                "/api/v1/auth/signup",
-                headers=csrf,
-                json={"organization_name": "Bench", "name": "Ada", "email": "ada@example.com",
-                      "password": PASSWORD, "locale": "en"},
+            # `fairview api` and `ingest` run no mailer: the confirmation is sent from here.
+            outbox = Path(env["FAIRVIEW_MAIL_OUTBOX_DIR"])
+            await sign_up(
+                http, outbox, email="ada@example.com", password=PASSWORD, name="Ada",
+                mailer_database_url=env["FAIRVIEW_DATABASE_URL"],
             )  # fmt: skip
-            r.raise_for_status()
             csrf = {"x-csrf-token": http.cookies["fairview_csrf"]}
             question = {"prompt": "Tell us about yourself.", "kind": "audio",
                         "think_seconds": 0, "answer_seconds": 120}  # fmt: skip
@@ -225,7 +224,10 @@ async def seed(env: dict[str, str], tmp: Path, answers: int) -> dict[str, Any]:
 async def round_with(
     workers: int, env: dict[str, str], tmp: Path, seeded: dict[str, Any], args: Any
 ) -> dict[str, float]:
-    procs = [Process("worker", env, tmp / f"w{workers}-{i}.log") for i in range(workers)]
+    procs = [  # each serves its health endpoints on a free port
+        Process("worker", {**env, "FAIRVIEW_WORKER_PORT": "0"}, tmp / f"w{workers}-{i}.log")
+        for i in range(workers)
+    ]
     for p in procs:
         await p.start()
     db = await asyncpg.connect(env["FAIRVIEW_DATABASE_URL"])
@@ -309,7 +311,7 @@ async def round_with(
 
         # Live partials for the first S answers, fed in real time while someone watches.
         ended.clear()
-        await redis.set(watch_key(seeded["interview"]), "1", ex=600)
+        await watch(redis, seeded["interview"], "bench", 600)
         live = seeded["fed"][: args.live]
         last_chunk = dict(
             zip(live, await asyncio.gather(*(feed(a, 102, True) for a in live)), strict=True)
@@ -322,7 +324,7 @@ async def round_with(
         backlog = sorted(ended[a] - last_chunk[a] for a in live)
         out["live backlog p50 s"] = statistics.median(backlog)
         out["live backlog p95 s"] = backlog[min(len(backlog) - 1, int(0.95 * len(backlog)))]
-        await redis.delete(watch_key(seeded["interview"]))
+        await unwatch(redis, seeded["interview"], "bench")
         listener.cancel()
         await pubsub.aclose()
         out["cpu % of a core per worker"] = (
@@ -363,12 +365,13 @@ async def main() -> None:
         "FAIRVIEW_KAFKA_SESSION_TIMEOUT_MS": "3000",
         "FAIRVIEW_OBJECT_STORE": str(tmp / "objects"),
         "FAIRVIEW_MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+        "FAIRVIEW_SMTP_HOST": "",  # emails as files in the outbox: sign-up reads its link
         "FAIRVIEW_STT_MODEL": args.model,
         "FAIRVIEW_MODEL_CACHE_DIR": str(ROOT / "var" / "models"),
         "FAIRVIEW_LOG_JSON": "true",
         "FAIRVIEW_LOGIN_ATTEMPTS_PER_15MIN": "1000",
     }
-    for unset in ("FAIRVIEW_LLM_BASE_URL", "FAIRVIEW_STT_BASE_URL", "FAIRVIEW_SMTP_HOST"):
+    for unset in ("FAIRVIEW_LLM_BASE_URL", "FAIRVIEW_STT_BASE_URL"):
         env.pop(unset, None)
     (tmp / "objects").mkdir()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from typing import Any
 from uuid import uuid4
@@ -13,6 +14,11 @@ import uvicorn
 
 from fairview import logging as fv_logging
 from fairview.settings import Settings, SettingsError
+
+# On SIGTERM, open connections get this long to finish before they are cancelled: a live view's
+# stream (SSE) never finishes by itself, and `fairview run` must stop within 10 s in any state
+# (the lifespan's shutdown then ends recordings, loops and the broker).
+GRACEFUL_SHUTDOWN_S = 3
 
 
 def _serve(settings: Settings, roles: frozenset[str], workers: int = 1) -> None:
@@ -33,9 +39,30 @@ def _serve(settings: Settings, roles: frozenset[str], workers: int = 1) -> None:
         host=settings.host,
         port=settings.port,
         log_level="warning",
-        proxy_headers=settings.production,
+        proxy_headers=False,  # the app believes only FAIRVIEW_TRUSTED_PROXIES
         ws="websockets-sansio",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
+
+
+def _serve_worker(settings: Settings) -> None:
+    """The background workers, with /healthz, /readyz (each loop's state) and /metrics served
+    on FAIRVIEW_HOST:FAIRVIEW_WORKER_PORT; SIGTERM stops them."""
+    from fairview.runtime import build_app
+
+    app = build_app(settings, roles=frozenset({"workers"}))
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.worker_port))
+    host, port = sock.getsockname()[:2]
+    print(f"\n  Fairview worker: health and metrics at http://{host}:{port}/readyz\n", flush=True)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def api_app() -> Any:
@@ -67,8 +94,9 @@ def _serve_workers(settings: Settings, workers: int) -> None:
             host=settings.host,
             port=settings.port,
             log_level="warning",
-            proxy_headers=settings.production,
+            proxy_headers=False,  # the app believes only FAIRVIEW_TRUSTED_PROXIES
             ws="websockets-sansio",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
     finally:
         if broker is not None:
@@ -100,6 +128,37 @@ def _operator_key(settings: Settings, name: str) -> None:
     print(asyncio.run(create()))
 
 
+def _dead_letters(settings: Settings, redrive: list[str] | None) -> None:
+    """List the dead letters not yet handled, or make some (or ``all``) due for re-drive now."""
+    from storage.db import Database
+    from streaming.dead_letters import DeadLetters
+
+    async def act() -> None:
+        db = Database(settings.database_url, settings.database_role)
+        await db.connect()
+        try:
+            store = DeadLetters(db)
+            if redrive is not None:
+                ids = None if redrive == ["all"] else [int(i) for i in redrive]
+                print(
+                    f"{await store.make_due(ids)} dead letter(s) due now; the workers re-drive them"
+                )
+                return
+            rows = await store.open()
+            for r in rows:
+                when = r["next_redrive_at"].isoformat() if r["next_redrive_at"] else "by command"
+                print(
+                    f"{r['id']}\t{r['consumer_group']}\t{r['event_type']}\t{r['event_id']}"
+                    f"\tfailed {r['failed_at'].isoformat()}\tre-drives {r['redrives']}"
+                    f"\tnext {when}\t{r['error'].splitlines()[0] if r['error'] else ''}"
+                )
+            print(f"{len(rows)} dead letter(s) not yet handled")
+        finally:
+            await db.close()
+
+    asyncio.run(act())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fairview")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     key = sub.add_parser("operator-key", help="create an operator key for the admin API")
     key.add_argument("name")
     sub.add_parser("openapi", help="print the OpenAPI schema as JSON")
+    dead = sub.add_parser("dead-letters", help="events the workers could not handle")
+    dead.add_argument("--redrive", nargs="+", metavar="ID", help="re-drive these now (or: all)")
     args = parser.parse_args(argv)
 
     try:
@@ -134,11 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "ingest":
         _serve(settings, frozenset({"ingest"}))
     elif args.command == "worker":
-        from fairview.runtime import run_workers
-
-        asyncio.run(run_workers(settings))
+        _serve_worker(settings)
     elif args.command == "operator-key":
         _operator_key(settings, args.name)
+    elif args.command == "dead-letters":
+        _dead_letters(settings, args.redrive)
     elif args.command == "openapi":
         from fairview.runtime import openapi_json
 

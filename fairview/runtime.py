@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import structlog
 from limits.aio.storage import RedisStorage
@@ -16,6 +16,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from litestar import Litestar
 from litestar.serialization import encode_json
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from analysis.evaluation import LocalRubricEvaluator, RubricEvaluator
 from analysis.llm_evaluation import LLMRubricEvaluator
@@ -29,9 +31,12 @@ from api.context import Services
 from api.notification.feed import Feed
 from api.notification.mailer import SmtpConfig, run_mailer
 from api.notification.scheduled import run_scheduler
+from api.privacy.jobs import run_erasures
+from api.sse import Hub
 from api.webhooks import delivery as webhooks
 from fairview.settings import Settings
 from ingest import passthrough
+from ingest.media_jobs import PlaybackJobs
 from ingest.routes import WhipController
 from ingest.service import Ingest
 from storage.db import Database
@@ -39,14 +44,14 @@ from storage.objects import object_store_from_url
 from streaming.broker import EmbeddedBroker
 from streaming.bus import KafkaBus
 from streaming.evaluation import Evaluator
-from streaming.live import LiveTranscriber
+from streaming.live import LiveTranscriber, decode_slots
 from streaming.metering import Metering
 from streaming.outbox import run_relay
+from streaming.supervisor import Loop, Supervisor
+from streaming.sweeper import Sweeper
 from streaming.transcription import Transcriber
 
 log = structlog.get_logger("fairview")
-
-Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -61,20 +66,38 @@ def smtp_config(settings: Settings) -> SmtpConfig:
     )
 
 
+# A connection of the pool that Redis closed (a restart) fails its next command unless that
+# command is retried on a fresh connection: redis-py retries only the errors named here.
+REDIS_RETRY_ON = [RedisConnectionError, RedisTimeoutError]
+
+
+def redis_client(url: str) -> Redis:
+    return Redis.from_url(url, retry_on_error=REDIS_RETRY_ON)
+
+
 @asynccontextmanager
 async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Services]:
     db = Database(settings.database_url, settings.database_role)
-    redis = Redis.from_url(settings.redis_url)
-    bus = KafkaBus(kafka, session_timeout_ms=settings.kafka_session_timeout_ms)
+    redis = redis_client(settings.redis_url)
+    bus = KafkaBus(
+        kafka,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+    )
     await db.connect()
+    svc: Services | None = None
     try:
         await bus.start()
         await bus.ensure_topics(settings.topic_partitions)
         try:
             limiter = MovingWindowRateLimiter(
-                RedisStorage("async+" + settings.redis_url, implementation="redispy")
+                RedisStorage(
+                    "async+" + settings.redis_url,
+                    implementation="redispy",
+                    retry_on_error=REDIS_RETRY_ON,  # type: ignore[arg-type]  # to redis-py
+                )
             )
-            yield Services(
+            svc = Services(
                 db=db,
                 redis=redis,
                 bus=bus,
@@ -89,6 +112,8 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                 public_url=settings.public_url,
                 secret_key=settings.secret_key,
                 ingest_url=settings.ingest_url,
+                llm_evaluator=bool(settings.llm_base_url),
+                erase_immediately=settings.privacy_erase_immediately,
                 billing=Billing(
                     enabled=settings.billing == "on",
                     plans=load_plans(settings.plans_file or None),
@@ -97,12 +122,20 @@ async def open_services(settings: Settings, kafka: str) -> AsyncIterator[Service
                     stripe_api_base=settings.stripe_api_base,
                 ),
                 login_attempts_per_15min=settings.login_attempts_per_15min,
+                public_joins_per_15min=settings.public_joins_per_15min,
+                deadline_grace=timedelta(minutes=settings.deadline_grace_minutes),
+                signups_per_hour=settings.signups_per_hour,
                 api_requests_per_minute=settings.api_requests_per_minute,
                 webhooks_allow_private=settings.webhooks_allow_private,
+                metrics_token=settings.metrics_token,
+                hub=Hub(redis, settings.sse_streams_per_user),
             )
+            yield svc
         finally:
             await bus.stop()
     finally:
+        if svc is not None:
+            await svc.streams.close()
         await redis.aclose()
         await db.close()
 
@@ -112,8 +145,8 @@ def speech_to_text(settings: Settings) -> Transcribes:
     if settings.stt_base_url:
         return RemoteSpeechToText(settings.stt_base_url, settings.stt_model, settings.stt_api_key)
     model_dir = resolve_model(settings.stt_model, Path(settings.model_cache_dir))
-    # Two workers: the final and the live pass decode in parallel on one copy of the model.
-    return SpeechToText(str(model_dir), cpu_threads=1, workers=2)
+    # One copy of the model: the final pass and the live decode slots run on it in parallel.
+    return SpeechToText(str(model_dir), cpu_threads=1, workers=decode_slots() + 1)
 
 
 def rubric_evaluator(settings: Settings) -> RubricEvaluator:
@@ -130,14 +163,17 @@ def rubric_evaluator(settings: Settings) -> RubricEvaluator:
     )
 
 
-def background_loops(settings: Settings, svc: Services) -> list[Loop]:
+def background_loops(settings: Settings, svc: Services) -> dict[str, Loop]:
+    """Every background loop of a worker process, by name (the supervisor runs them)."""
     loading: asyncio.Future[Transcribes] | None = None
 
     async def stt() -> Transcribes:  # one model per process, shared by the final and live pass
         nonlocal loading
-        if loading is None:
-            loading = asyncio.ensure_future(asyncio.to_thread(speech_to_text, settings))
-        return await loading
+        if loading is None or (
+            loading.done() and (loading.cancelled() or loading.exception() is not None)
+        ):
+            loading = asyncio.ensure_future(asyncio.to_thread(speech_to_text, settings))  # again
+        return await asyncio.shield(loading)
 
     async def run_transcriber() -> None:
         await Transcriber(svc.db, svc.objects, svc.bus, await stt(), settings.stt_model).run()
@@ -150,41 +186,33 @@ def background_loops(settings: Settings, svc: Services) -> list[Loop]:
         live = LiveTranscriber(svc.db, svc.bus, svc.redis, await stt(), engine, coverage_interval_s)
         await live.run()
 
-    loops: list[Loop] = [run_transcriber, run_live] if settings.stt_model else []
-    return [
-        *loops,
-        Evaluator(svc.db, svc.bus, engine).run,
-        Metering(svc.db, svc.bus).run,
-        lambda: webhooks.run_fan_out(svc.db, svc.bus),
-        lambda: Feed(svc.db, svc.redis, settings.public_url, settings.secret_key).run(svc.bus),
-        lambda: run_scheduler(
-            svc.db, settings.redis_url, settings.public_url, settings.schedule_cron
+    transcription: dict[str, Loop] = (
+        {"transcribe": run_transcriber, "transcribe-live": run_live} if settings.stt_model else {}
+    )
+    return {
+        **transcription,
+        "evaluate": Evaluator(svc.db, svc.bus, engine).run,
+        "metering": Metering(svc.db, svc.bus).run,
+        "webhooks": lambda: webhooks.run_fan_out(svc.db, svc.bus),
+        "notifications": lambda: Feed(
+            svc.db, svc.redis, settings.public_url, settings.secret_key
+        ).run(svc.bus),
+        "scheduler": lambda: run_scheduler(
+            svc.db,
+            settings.redis_url,
+            settings.public_url,
+            settings.schedule_cron,
+            timedelta(minutes=settings.deadline_grace_minutes),
         ),
-        lambda: webhooks.run_delivery(svc.db, settings.webhooks_allow_private, settings.public_url),
-        lambda: run_relay(svc.db, svc.bus),
-        lambda: run_mailer(svc.db, smtp_config(settings)),
-    ]
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    """A background loop must never end silently."""
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        log.error("background_task_failed", task=task.get_name(), exc_info=exc)
-
-
-@asynccontextmanager
-async def running_tasks(loops: list[Loop]) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(loop(), name=getattr(loop, "__name__", "loop")) for loop in loops]
-    for task in tasks:
-        task.add_done_callback(_log_failure)
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        "webhook-delivery": lambda: webhooks.run_delivery(
+            svc.db, settings.webhooks_allow_private, settings.public_url
+        ),
+        "outbox-relay": lambda: run_relay(svc.db, svc.bus),
+        "mailer": lambda: run_mailer(svc.db, smtp_config(settings)),
+        "playback-jobs": PlaybackJobs(svc.db, svc.objects).run,
+        "sweeper": Sweeper(svc.db, svc.bus, after_s=settings.sweep_after_s).run,
+        "erasures": lambda: run_erasures(svc.db, svc.objects),
+    }
 
 
 @asynccontextmanager
@@ -209,7 +237,7 @@ def build_app(
     settings: Settings, *, roles: frozenset[str] = ROLES, kafka: str | None = None
 ) -> Litestar:
     """One process's app: the API, the WebRTC ingest and/or the background workers."""
-    redis = Redis.from_url(settings.redis_url)
+    redis = redis_client(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -222,12 +250,15 @@ def build_app(
             if "ingest" in roles:
                 passthrough.install()
                 ingest = Ingest(svc.db, svc.objects, svc.bus)
+                await ingest.start_up()
                 app.state.ingest = ingest
                 app.state.secret_key = settings.secret_key
                 app.state.session_base_url = settings.ingest_self_url.rstrip("/")
                 stack.push_async_callback(ingest.close)
             if "workers" in roles:
-                await stack.enter_async_context(running_tasks(background_loops(settings, svc)))
+                app.state.supervisor = await stack.enter_async_context(
+                    Supervisor(background_loops(settings, svc))
+                )
             yield
         await redis.aclose()
 
@@ -236,6 +267,7 @@ def build_app(
         AppConfig(
             secret_key=settings.secret_key,
             secure_cookies=settings.secure_cookies,
+            trusted_proxies=tuple(str(n) for n in settings.trusted_proxy_networks),
             web_dist=dist if dist.exists() and "api" in roles else None,
         ),
         redis,
@@ -243,12 +275,6 @@ def build_app(
         include_api="api" in roles,
         extra_handlers=[WhipController] if "ingest" in roles else [],
     )
-
-
-async def run_workers(settings: Settings) -> None:
-    async with kafka_bootstrap(settings) as bootstrap, open_services(settings, bootstrap) as svc:
-        log.info("worker_started")
-        await asyncio.gather(*(loop() for loop in background_loops(settings, svc)))
 
 
 def openapi_json(settings: Settings) -> str:

@@ -73,18 +73,20 @@ async def publish(
     video_codec_first: str | None = None,
     rewrite_offer: Callable[[str], str] | None = None,
     rewrite_answer: Callable[[str], str] | None = None,
+    camera: MovingPatternTrack | None = None,
 ) -> WhipSession:
     """Offer audio (from a file, played in real time) and optionally video; return the session.
 
     ``video_codec_first`` (e.g. ``"video/H264"``) orders the offer's video codecs as clients that
     prefer another codec do; ``rewrite_offer`` and ``rewrite_answer`` change the SDP on its way
-    (as other stacks write it, or to route media through a test relay).
+    (as other stacks write it, or to route media through a test relay); ``camera`` replaces the
+    default moving pattern.
     """
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     player = MediaPlayer(audio_file, loop=loop_audio)
     assert player.audio is not None
     pc.addTrack(player.audio)
-    camera = MovingPatternTrack() if video else None
+    camera = (camera or MovingPatternTrack()) if video else None
     if camera is not None:
         sender = pc.addTrack(camera)
         if video_codec_first:

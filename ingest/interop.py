@@ -17,6 +17,10 @@ Each rule here was measured against a real client (see docs/whip.md, "Clients"):
   is applied.
 - **Opus in-band FEC**: senders add FEC only when the receiver's format parameters ask for it;
   ``ask_for_opus_fec`` adds ``useinbandfec=1`` to the answer's Opus line.
+
+``IncomingChecks`` tells a blocked network from a failed one: it counts the client's ICE
+connectivity checks (STUN requests) that reached the ingest. None at all means the client's UDP
+never arrived (a firewall); checks without a working pair mean ICE failed.
 """
 
 from __future__ import annotations
@@ -84,3 +88,23 @@ def ask_for_opus_fec(sdp: str) -> str:
         if rtpmap and rtpmap.group(1) not in with_fmtp:
             out.append(f"a=fmtp:{rtpmap.group(1)} useinbandfec=1")
     return "\r\n".join(out) + "\r\n"
+
+
+class IncomingChecks:
+    """How many ICE connectivity checks from the client reached this peer connection."""
+
+    def __init__(self, pc: RTCPeerConnection) -> None:
+        self.count = 0
+        seen: set[int] = set()
+        for transceiver in pc.getTransceivers():
+            connection: Any = transceiver.receiver.transport.transport._connection
+            if id(connection) in seen:  # bundled media lines share one ICE connection
+                continue
+            seen.add(id(connection))
+            received = connection.request_received  # aioice's STUN request handler
+
+            def counted(*args: Any, _received: Any = received) -> Any:
+                self.count += 1
+                return _received(*args)
+
+            connection.request_received = counted

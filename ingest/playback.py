@@ -1,9 +1,13 @@
 """After an answer: one playback file (MP4: H.264 + AAC, plays everywhere) joined from its
-segments, and a poster frame (JPEG). Runs on a worker thread: it decodes and encodes."""
+segments, and a poster frame (JPEG). Native code (FFmpeg) decodes and encodes here, so it runs in
+a child process of its own (``python -m ingest.playback``, driven by ``ingest.media_jobs``): a
+codec crash ends that process, never the server."""
 
 from __future__ import annotations
 
+import argparse
 import io
+import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -112,3 +116,22 @@ def probe_duration_ms(data: bytes) -> int:
             if packet.pts is not None and packet.time_base is not None:
                 last = max(last, float((packet.pts + (packet.duration or 0)) * packet.time_base))
     return int(last * 1000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ingest.playback OUT_DIR SEGMENT... [--video]``: writes ``OUT_DIR/playback.mp4``
+    and, when there is a picture, ``OUT_DIR/poster.jpg``."""
+    parser = argparse.ArgumentParser(prog="python -m ingest.playback")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("segments", type=Path, nargs="+")
+    parser.add_argument("--video", action="store_true")
+    args = parser.parse_args(argv)
+    video, poster = make_playback([p.read_bytes() for p in args.segments], args.video)
+    (args.out_dir / "playback.mp4").write_bytes(video)
+    if poster:
+        (args.out_dir / "poster.jpg").write_bytes(poster)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,11 @@ All PyAV work runs on the recorder's own thread, never on the event loop; muxed 
 handed to an object-store writer every few hundred milliseconds, so what was recorded is durable
 within about a second of being received.
 
+The writer is opened only when recording starts (a refused offer leaves nothing behind). A write
+the object store refuses ends the recording: the failure is recorded in the stats (``storage:``),
+``on_failure`` is called so the session ends, later bytes are discarded instead of piling up in
+memory, and what was written so far is finalised (kept) when the recorder stops.
+
 The container is opened only when every stream's parameters are known: for a video answer the
 first key frame fixes the size (muxing audio first would open the codec without it).
 """
@@ -19,6 +24,7 @@ import contextlib
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -73,9 +79,17 @@ class _Sink:
 
 class WebmRecorder:
     def __init__(
-        self, writer: ObjectWriter, *, video: bool, flush_interval_s: float = 0.25
+        self,
+        open_writer: Callable[[], ObjectWriter],
+        *,
+        video: bool,
+        flush_interval_s: float = 0.25,
+        on_failure: Callable[[], None] | None = None,
     ) -> None:
-        self.writer = writer
+        self._open_writer = open_writer
+        self.writer: ObjectWriter | None = None
+        self.storage_error: str | None = None
+        self._on_failure = on_failure
         self.expect_video = video
         self.stats = RecordingStats()
         self._sink = _Sink()
@@ -88,6 +102,8 @@ class WebmRecorder:
     # --- async side ---------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Open the object (raises if the store refuses) and start recording."""
+        self.writer = self._open_writer()
         self._t0 = time.monotonic()
         self._thread.start()
         self._pump = asyncio.create_task(self._pump_loop())
@@ -111,24 +127,63 @@ class WebmRecorder:
 
     async def _drain(self) -> None:
         data = self._sink.take()
-        if data:
+        if not data or self.storage_error is not None or self.writer is None:
+            return  # after a refused write, bytes are dropped rather than kept in memory
+        try:
             await self.writer.write(data)
-            self.stats.bytes_written += len(data)
+        except Exception as exc:
+            self._failed(exc)
+            return
+        self.stats.bytes_written += len(data)
+
+    async def _pump_done(self) -> None:
+        # The pump ends by itself once the thread has: never cancel it mid-write, or the next
+        # write could overtake one still running in its thread.
+        if self._pump is not None:
+            await asyncio.gather(self._pump, return_exceptions=True)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.error("recording_write_failed", error=f"{type(exc).__name__}: {exc}")
+        self.storage_error = f"{type(exc).__name__}: {exc}"
+        self.stats.errors.append(f"storage: {self.storage_error}")
+        if self._on_failure is not None:
+            self._on_failure()
 
     async def stop(self) -> RecordingStats:
-        """Finish the file (trailer included) and make it durable in the object store."""
-        await asyncio.to_thread(self._queue.put, None)
-        await asyncio.to_thread(self._thread.join)
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+        """Finish the file (trailer included) and make it durable in the object store.
+
+        Never raises: a store that refuses leaves ``storage:`` in the stats' errors, and what was
+        written before is finalised (kept) where the store still allows it."""
+        if self._thread.is_alive():
+            await asyncio.to_thread(self._queue.put, None)
+            await asyncio.to_thread(self._thread.join)
+        await self._pump_done()
         await self._drain()
-        if self.stats.bytes_written:
-            await self.writer.close()
-        else:
-            await self.writer.abort()
+        if self.writer is None:
+            return self.stats
+        try:
+            if self.stats.bytes_written:
+                await self.writer.close()
+            else:
+                await self.writer.abort()
+        except Exception as exc:  # the bytes written so far stay for the clean-up
+            log.error("recording_close_failed", error=f"{type(exc).__name__}: {exc}")
+            if self.storage_error is None:
+                self.storage_error = f"{type(exc).__name__}: {exc}"
+                self.stats.errors.append(f"storage: {self.storage_error}")
         return self.stats
+
+    async def abort(self) -> None:
+        """Throw away a recording that never began (a refused offer): nothing is kept."""
+        if self._thread.is_alive():
+            await asyncio.to_thread(self._queue.put, None)
+            await asyncio.to_thread(self._thread.join)
+        await self._pump_done()
+        if self.writer is not None:
+            try:
+                await self.writer.abort()
+            except Exception:
+                log.exception("recording_abort_failed")
 
     # --- recorder thread ------------------------------------------------------------------------
 
@@ -194,6 +249,7 @@ class WebmRecorder:
             for packet in audio_stream.encode(out):
                 container.mux(packet)
             last_media_s = max(last_media_s, audio_pts / AUDIO_RATE)
+            self.stats.duration_ms = int(last_media_s * 1000)  # progress, for the keep-alive
 
         def write_video(frame: EncodedVideoFrame, arrived: float) -> None:
             nonlocal video_ts0, video_offset, last_video_ms, last_media_s
@@ -218,6 +274,7 @@ class WebmRecorder:
             container.mux(packet)
             self.stats.video_frames += 1
             last_media_s = max(last_media_s, pts_ms / 1000)
+            self.stats.duration_ms = int(last_media_s * 1000)
 
         try:
             while True:

@@ -57,7 +57,8 @@ class WhipController(Controller):
         "/answers/{answer_id:uuid}",
         status_code=201,
         responses={
-            s: ResponseSpec(WhipError, generate_examples=False) for s in (400, 401, 404, 409, 415)
+            s: ResponseSpec(WhipError, generate_examples=False)
+            for s in (400, 401, 404, 409, 415, 500, 503)
         },
     )
     async def offer(self, request: Req, answer_id: FromPath[UUID]) -> Response[Any]:
@@ -90,7 +91,11 @@ class WhipController(Controller):
             },
         )
 
-    @delete("/sessions/{session_id:str}", status_code=200)
+    @delete(
+        "/sessions/{session_id:str}",
+        status_code=200,
+        responses={s: ResponseSpec(WhipError, generate_examples=False) for s in (401, 404, 503)},
+    )
     async def stop(self, request: Req, session_id: FromPath[str]) -> Response[Any]:
         """End the stream: the segment is finished and stored before this returns."""
         try:
@@ -101,6 +106,13 @@ class WhipController(Controller):
         if session is None or session.answer_id != answer_id:
             return _error(404, "not_found", "No such streaming session (it may have ended).")
         result = await _ingest(request).end_session(session)
+        if not session.recorded:
+            return _error(
+                503,
+                "not_recorded",
+                "The recording is kept, but its end could not be saved: the database did not"
+                " answer.",
+            )
         return Response({"segment": result.as_json()}, status_code=200)
 
     @patch("/sessions/{session_id:str}", status_code=405)

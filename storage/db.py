@@ -8,6 +8,7 @@ organizations (logging in by email, the admin API, background relays).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -62,9 +63,15 @@ class Database:
             reset=_keep_session,
         )
 
-    async def close(self) -> None:
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Close the pool once its connections are back, or after ``timeout_s`` close them
+        anyway: a connection still held at shutdown (a task that was not cancelled) must not
+        keep the process from stopping."""
         if self._pool is not None:
-            await self._pool.close()
+            try:
+                await asyncio.wait_for(self._pool.close(), timeout_s)
+            except TimeoutError:
+                self._pool.terminate()
             self._pool = None
 
     @property

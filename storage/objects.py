@@ -36,6 +36,10 @@ class ObjectStore(Protocol):
     async def url(self, key: str, expires_s: int = 3600) -> str | None: ...
     async def ping(self) -> None: ...
     def open_writer(self, key: str, content_type: str = ...) -> ObjectWriter: ...
+    async def recover(self, key: str) -> int:
+        """Finalise what a writer that never closed (a crash) left of ``key``: its size, 0 if
+        nothing is there."""
+        ...
 
 
 def _safe_key(key: str) -> str:
@@ -84,6 +88,9 @@ class LocalObjectStore:
     def open_writer(self, key: str, content_type: str = "application/octet-stream") -> ObjectWriter:
         return _LocalWriter(self.path(key))
 
+    async def recover(self, key: str) -> int:
+        return await asyncio.to_thread(_recover_local, self.path(key))
+
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +100,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     tmp.replace(path)
+
+
+def _recover_local(path: Path) -> int:
+    part = path.with_name(path.name + ".part")
+    if not path.exists() and part.exists():
+        if part.stat().st_size == 0:
+            part.unlink()
+            return 0
+        part.replace(path)
+    return path.stat().st_size if path.exists() else 0
 
 
 def _read_range(path: Path, start: int | None, end: int | None) -> bytes:
@@ -108,17 +125,22 @@ def _read_range(path: Path, start: int | None, end: int | None) -> bytes:
 
 
 class _LocalWriter:
-    """Appends to ``<key>.part`` with fsync per write; renamed into place on close."""
+    """Appends to ``<key>.part`` with fsync per write; renamed into place on close.
+
+    Unbuffered, so a write the disk refuses (full, EFBIG) leaves nothing pending: ``close``
+    still keeps what was written before it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.tmp = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in close()/abort()
+        self._file = open(self.tmp, "wb", buffering=0)  # noqa: SIM115 - closed in close()/abort()
 
     def _append(self, data: bytes) -> None:
-        self._file.write(data)
-        self._file.flush()
+        view = memoryview(data)
+        while view:
+            written = self._file.write(view)
+            view = view[written or 0 :]
         os.fsync(self._file.fileno())
 
     async def write(self, data: bytes) -> None:
@@ -210,6 +232,38 @@ class S3ObjectStore:
 
     def open_writer(self, key: str, content_type: str = "application/octet-stream") -> ObjectWriter:
         return _S3MultipartWriter(self, self._key(key), content_type)
+
+    async def recover(self, key: str) -> int:
+        """Complete a multipart upload left open (its uploaded parts; the buffer was lost)."""
+        with contextlib.suppress(ObjectNotFound):
+            return await self.size(key)
+        full = self._key(key)
+        async with self.client() as s3:
+            listed = await s3.list_multipart_uploads(Bucket=self.bucket, Prefix=full)
+            for upload in listed.get("Uploads", []):
+                if upload["Key"] != full:
+                    continue
+                parts = await s3.list_parts(
+                    Bucket=self.bucket, Key=full, UploadId=upload["UploadId"]
+                )
+                done = [
+                    {"ETag": p["ETag"], "PartNumber": p["PartNumber"]}
+                    for p in parts.get("Parts", [])
+                ]
+                if not done:
+                    await s3.abort_multipart_upload(
+                        Bucket=self.bucket, Key=full, UploadId=upload["UploadId"]
+                    )
+                    continue
+                await s3.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=full,
+                    UploadId=upload["UploadId"],
+                    MultipartUpload={"Parts": done},
+                )
+        with contextlib.suppress(ObjectNotFound):
+            return await self.size(key)
+        return 0
 
 
 class _S3MultipartWriter:

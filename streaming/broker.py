@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
+import signal
 import socket
 import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -47,6 +50,7 @@ class EmbeddedBroker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # only prctl, before exec
         )
         deadline = asyncio.get_running_loop().time() + timeout_s
         while not port_open(self.port):
@@ -65,6 +69,20 @@ class EmbeddedBroker:
             if self.process.poll() is None:
                 self.process.kill()
         self.process = None
+
+
+def _die_with_parent() -> None:
+    """In the broker's process before exec: the kernel sends it SIGTERM when the process that
+    started it ends in any way (a crash, SIGKILL), so the broker never outlives its owner and
+    never holds the port against the next start. (Linux; elsewhere ``stop()`` alone.)"""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # the owner died before prctl took effect
+            os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def port_open(port: int) -> bool:

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-from prometheus_client import Gauge
+from aiokafka.errors import CommitFailedError, IllegalStateError, TopicAlreadyExistsError
+from prometheus_client import Counter, Gauge
 
 EVENTS = "events"  # domain events relayed from the outbox, keyed by organization id
 # The AI pipeline's events again, keyed by the answer (or candidate) they concern, so that the
@@ -37,6 +37,11 @@ PIPELINE_KEYS = {
 }
 
 RETRY_AFTER_S = (0.5, 2.0, 8.0, 30.0)
+# How long a consumer may spend on one message (with its retries) before the group counts it
+# gone and gives its partitions to others: sized to the slowest handler (an LLM evaluation with
+# its SDK retries, a long final transcription on a busy CPU). A dead process is still noticed
+# by its missing heartbeats within the session timeout.
+MAX_POLL_INTERVAL_MS = 30 * 60 * 1000
 
 log = structlog.get_logger("fairview.bus")
 
@@ -65,10 +70,12 @@ class KafkaBus:
         *,
         client_id: str = "fairview",
         session_timeout_ms: int = 10_000,
+        max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
         self.session_timeout_ms = session_timeout_ms
+        self.max_poll_interval_ms = max_poll_interval_ms
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -144,6 +151,7 @@ class KafkaBus:
             enable_auto_commit=False,
             auto_offset_reset="earliest" if from_beginning else "latest",
             session_timeout_ms=self.session_timeout_ms,
+            max_poll_interval_ms=self.max_poll_interval_ms,
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 5),
             key_deserializer=lambda k: k.decode() if k is not None else "",
             value_deserializer=json.loads,
@@ -157,7 +165,24 @@ class KafkaBus:
                     record.topic, record.key, record.value, record.partition, record.offset
                 )
                 tp = TopicPartition(record.topic, record.partition)
-                await consumer.commit({tp: record.offset + 1})
+                try:
+                    await consumer.commit({tp: record.offset + 1})
+                except (CommitFailedError, IllegalStateError) as exc:
+                    # The group moved on while the message was handled (a rebalance, or this
+                    # member took longer than max_poll_interval_ms and was counted gone): the
+                    # partition's new owner gets the message again (handlers are idempotent),
+                    # and this consumer rejoins and goes on.
+                    COMMIT_FAILURES.labels(group).inc()
+                    log.warning(
+                        "commit_failed",
+                        group=group,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        error=f"{type(exc).__name__}: {exc}",
+                        effect="the message is delivered again",
+                    )
+                    continue
                 highwater = consumer.highwater(tp)
                 if highwater is not None:
                     CONSUMER_LAG.labels(group, record.topic, str(record.partition)).set(
@@ -168,6 +193,12 @@ class KafkaBus:
             await consumer.stop()
 
 
+COMMIT_FAILURES = Counter(
+    "fairview_consumer_commit_failures",
+    "Offsets a consumer could not commit because its group had moved on (the message is "
+    "delivered again)",
+    ["group"],
+)
 TOPIC_PARTITIONS = Gauge("fairview_topic_partitions", "Partitions of each topic", ["topic"])
 ASSIGNED_PARTITIONS = Gauge(
     "fairview_consumer_partitions",
@@ -210,30 +241,46 @@ class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 Handler = Callable[[Message], Awaitable[None]]
+EventHandler = Callable[[dict[str, Any]], Awaitable[object]]
+
+
+class DeadLetterStore(Protocol):
+    """Where a group's hopeless events go (``streaming.dead_letters``)."""
+
+    async def park(self, group: str, topic: str, event: dict[str, Any], error: str) -> None: ...
+    async def redrive_forever(self, group: str, handle: EventHandler) -> None: ...
 
 
 async def handle_events(
     bus: EventBus,
     group: str,
-    handle: Callable[[dict[str, Any]], Awaitable[object]],
+    handle: EventHandler,
     retry_after_s: Sequence[float] = RETRY_AFTER_S,
+    *,
+    dead_letters: DeadLetterStore,
     topic: str = EVENTS,
 ) -> None:
     """Run ``handle`` on each domain event of a consumer group (from ``events``, or the AI
-    work from ``pipeline``), in order per key. Handlers are
-    idempotent, so a failure (the database restarting, say) is retried after 0.5, 2, 8 and 30 s:
-    moving on would commit the event's offset and lose it. An event that still fails is logged
-    and skipped, so that one bad event cannot stop the group."""
-    async for message in bus.consume([topic], group=group):
-        event = message.value
-        for delay in (*retry_after_s, None):
-            try:
-                await handle(event)
-                break
-            except Exception:
-                where = {"group": group, "event_id": event.get("id"), "type": event.get("type")}
-                if delay is None:
-                    log.exception("event_failed", **where)
-                else:
-                    log.warning("event_retrying", retry_in_s=delay, exc_info=True, **where)
-                    await asyncio.sleep(delay)
+    work from ``pipeline``), in order per key. Handlers are idempotent, so a failure (the
+    database restarting, say) is retried after 0.5, 2, 8 and 30 s: moving on would commit the
+    event's offset and lose it. An event that still fails is parked as a dead letter before its
+    offset is committed, so that one bad event cannot stop the group and none is lost; the
+    group re-drives its dead letters beside its consumption."""
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(dead_letters.redrive_forever(group, handle))
+        async for message in bus.consume([topic], group=group):
+            event = message.value
+            for delay in (*retry_after_s, None):
+                try:
+                    await handle(event)
+                    break
+                except Exception as exc:
+                    where = {"group": group, "event_id": event.get("id"), "type": event.get("type")}
+                    if delay is None:
+                        log.exception("event_failed", **where)
+                        await dead_letters.park(
+                            group, topic, event, f"{type(exc).__name__}: {exc}"[:2000]
+                        )
+                    else:
+                        log.warning("event_retrying", retry_in_s=delay, exc_info=True, **where)
+                        await asyncio.sleep(delay)

@@ -5,7 +5,9 @@ candidate's answers are all evaluated, summarise the candidate.
 Consumes ``answer.recorded`` (written answers), ``transcript.ready`` and ``interview.completed``
 events from ``pipeline`` (group ``evaluate``); idempotent by a hash of what was evaluated. The engine runs outside
 any database transaction (an LLM may take a while); the result is stored only if the input is
-still the current one. No AI runs for a candidate who declined it. Every run, failed ones too,
+still the current one. No AI runs for a candidate who declined it, who asked for a review by
+people only, or where AI evaluation is switched off (``ai_evaluation_off``), and none for a spoken answer with too little clear speech: its
+evaluation abstains with the reason (``analysis.quality``). Every run, failed ones too,
 is audited in ``ai_runs``; ``evaluation.ready`` announces an answer's result and
 ``candidate.evaluated`` a candidate's summary (all answers evaluated).
 """
@@ -21,12 +23,14 @@ from uuid import UUID
 import structlog
 
 from analysis.evaluation import EvaluatedAnswer, RubricEvaluator
+from analysis.quality import abstain_reason
 from storage.db import Database, Tenant
 from storage.outbox import add_event
 from streaming import evaluations_repository as repo
 from streaming import transcripts_repository
 from streaming.ai_runs import record_run
 from streaming.bus import PIPELINE, EventBus, handle_events
+from streaming.dead_letters import DeadLetters
 
 log = structlog.get_logger("fairview.evaluation")
 
@@ -141,9 +145,22 @@ class Evaluator:
                 reason = "The candidate did not consent to AI evaluation."
                 await repo.save(t, "evaluations", answer_id, "skipped", reason=reason)
                 return "skipped"
+            if a["ai_off"]:
+                await repo.save(t, "evaluations", answer_id, "skipped", reason=a["ai_off"])
+                return "skipped"
             input_hash = digest([self.engine.model, a["prompt"], a["rubric"], source[0]])
             if a["evaluated_hash"] == input_hash:
                 return "duplicate"
+            abstain = abstain_reason(source[1])
+            if abstain is not None:
+                # Too little clear speech: no score to mislead anyone; people watch instead.
+                await repo.save(
+                    t, "evaluations", answer_id, "abstained", reason=abstain, input_hash=input_hash
+                )
+                await add_event(t.conn, org, "evaluation.ready", {"answer_id": str(answer_id)})
+        if abstain is not None:
+            await self.summarize(org, a["candidate_id"])
+            return "abstained"
         text, segments = source
         attempt = await self._attempt(
             org,
@@ -170,6 +187,8 @@ class Evaluator:
             state = await repo.candidate_for_summary(t, candidate_id)
         if state is None or state["status"] != "completed" or not state["ai_consent"]:
             return "not_ready"
+        if state["ai_off"]:
+            return "ai_off"
         answers = state["answers"]
         if any(a["evaluation_status"] is None for a in answers):
             return "not_ready"
@@ -216,4 +235,6 @@ class Evaluator:
             if outcome is not None:
                 log.info("evaluation", trigger=event.get("type"), outcome=outcome)
 
-        await handle_events(self.bus, "evaluate", evaluate, topic=PIPELINE)
+        await handle_events(
+            self.bus, "evaluate", evaluate, dead_letters=DeadLetters(self.db), topic=PIPELINE
+        )

@@ -12,6 +12,7 @@ from storage.db import Tenant
 async def answer_for_evaluation(t: Tenant, answer_id: UUID) -> dict[str, Any] | None:
     row = await t.conn.fetchrow(
         "SELECT a.id, a.candidate_id, a.kind, a.status, a.text_answer, q.prompt, q.rubric, c.ai_consent,"
+        " ai_evaluation_off(c.id) AS ai_off,"
         " tr.status AS transcript_status, tr.text AS transcript_text,"
         " tr.segments AS transcript_segments, e.input_hash AS evaluated_hash"
         " FROM answers a JOIN questions q ON q.id = a.question_id"
@@ -65,7 +66,8 @@ async def candidate_for_summary(t: Tenant, candidate_id: UUID) -> dict[str, Any]
     """The candidate's status and consent, and per question the answer that counts (the latest
     attempt that was recorded or submitted) with its evaluation."""
     row = await t.conn.fetchrow(
-        "SELECT c.status, c.ai_consent, c.interview_id, s.input_hash AS summary_hash"
+        "SELECT c.status, c.ai_consent, c.interview_id, s.input_hash AS summary_hash,"
+        " ai_evaluation_off(c.id) AS ai_off"
         " FROM candidates c LEFT JOIN candidate_summaries s ON s.candidate_id = c.id"
         " WHERE c.organization_id = $1 AND c.id = $2",
         t.organization_id,

@@ -3,7 +3,8 @@ speaks, pushed to recruiters watching the interview (Redis pub/sub, then SSE), w
 coverage of the text so far.
 
 Decoding costs CPU, so partial text (a re-decode of the current utterance about every second) is
-made only while someone watches the interview (a Redis key that the live view keeps alive);
+made only while someone watches the interview (each open live view holds a renewed lease in a
+Redis sorted set and gives it up when it closes);
 otherwise utterances are decoded once they end. Chunks are de-duplicated by (segment, seq).
 The final pass over the recording (``transcription.py``) remains the transcript of record.
 
@@ -18,6 +19,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +38,28 @@ from streaming.bus import AUDIO, TRANSCRIPTS, EventBus
 log = structlog.get_logger("fairview.live")
 
 
-def watch_key(interview_id: UUID | str) -> str:
-    return f"fairview:watch:{interview_id}"
+def watchers_key(interview_id: UUID | str) -> str:
+    """A sorted set: who watches the interview's live view, each until when (epoch seconds)."""
+    return f"fairview:watchers:{interview_id}"
+
+
+async def watch(redis: Redis, interview_id: UUID | str, watcher: str, ttl_s: float) -> None:
+    """``watcher`` (one open live view) watches for ``ttl_s`` more seconds; renew it to go on."""
+    key, now = watchers_key(interview_id), time.time()
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.zadd(key, {watcher: now + ttl_s})
+        pipe.zremrangebyscore(key, "-inf", now)
+        pipe.expire(key, int(ttl_s) + 1)
+        await pipe.execute()
+
+
+async def unwatch(redis: Redis, interview_id: UUID | str, watcher: str) -> None:
+    """The live view closed: partial decodes for it stop at once, not when its lease ends."""
+    await redis.zrem(watchers_key(interview_id), watcher)
+
+
+async def watched(redis: Redis, interview_id: UUID | str) -> bool:
+    return bool(await redis.zcount(watchers_key(interview_id), time.time(), "+inf"))
 
 
 def live_channel(interview_id: UUID | str) -> str:
@@ -63,6 +85,12 @@ class AnswerStream:
     covered_words: int = 0  # how much text the last coverage run saw
     covered_at: float = 0.0
     covering: bool = False
+    speaking: bool = False
+
+
+def decode_slots() -> int:
+    """Live decodes that may run at once: the cores this process may use, less one."""
+    return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 class LiveTranscriber:
@@ -81,7 +109,8 @@ class LiveTranscriber:
         self.db, self.bus, self.redis, self.stt = db, bus, redis, stt
         self.engine, self.coverage_interval_s = engine, coverage_interval_s
         self.streams: dict[str, AnswerStream] = {}
-        self._decode = asyncio.Lock()  # one decode at a time: the machine has few cores
+        # Decodes at once: one per core but one (left to the final pass and the rest).
+        self._decode = asyncio.Semaphore(decode_slots())
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def _open(self, answer_id: str) -> AnswerStream | None:
@@ -117,6 +146,8 @@ class LiveTranscriber:
             if opened is None:
                 return
             stream = self.streams[answer_id] = opened
+            # The answer appears on the live view as soon as its stream starts; text follows.
+            await self._publish(stream, [], None, False)
         key = (int(message["segment"]), int(message["seq"]))
         if key in stream.seen:
             return  # redelivered
@@ -135,7 +166,7 @@ class LiveTranscriber:
             while stream.pending:
                 audio = np.concatenate(stream.pending)
                 stream.pending.clear()
-                live = bool(await self.redis.exists(watch_key(stream.interview_id)))
+                live = await watched(self.redis, stream.interview_id)
                 async with self._decode:
                     update = await asyncio.to_thread(stream.transcriber.feed, audio, live)
                     # Ended only once the last chunk is decoded too: audio that arrived in a
@@ -145,8 +176,12 @@ class LiveTranscriber:
                 segments = update.committed + finished
                 committed = [s.text for s in segments]
                 stream.text.extend(committed)
-                if committed or update.partial is not None or done:
-                    await self._publish(stream, committed, update.partial, done)
+                speaking = stream.transcriber.speaking and not done
+                if committed or update.partial is not None or done or speaking != stream.speaking:
+                    stream.speaking = speaking
+                    # Once the answer ended its text is all committed: no partial beside it
+                    # (it would repeat the last words).
+                    await self._publish(stream, committed, None if done else update.partial, done)
                 if segments:  # for other consumers: committed segments with word timestamps
                     await self.bus.publish(
                         TRANSCRIPTS,
@@ -177,6 +212,8 @@ class LiveTranscriber:
             "text": " ".join(stream.text),
             "partial": partial or "",
             "ended": ended,
+            "speaking": stream.speaking,
+            "elapsed_s": round(stream.transcriber.elapsed_s, 1),
             "at": time.time(),
         }
         await self.redis.publish(live_channel(stream.interview_id), json.dumps(payload))
@@ -195,8 +232,14 @@ class LiveTranscriber:
 
     async def _cover(self, stream: AnswerStream, words: int) -> None:
         text = " ".join(stream.text)
-        started = time.perf_counter()
         try:
+            async with self.db.tenant(stream.organization_id) as t:
+                off = await t.conn.fetchval(
+                    "SELECT ai_evaluation_off($1)", UUID(stream.candidate_id)
+                )
+            if off:  # switched off, or the candidate asked for people only: no live coverage
+                return
+            started = time.perf_counter()
             evaluation = await self.engine.evaluate(stream.prompt, stream.rubric, text)
             latency_ms = max(1, int((time.perf_counter() - started) * 1000))
             coverage = {
@@ -205,8 +248,14 @@ class LiveTranscriber:
                 "candidate_id": stream.candidate_id,
                 "question": stream.position,
                 "label": evaluation.label,
-                "criteria": [
-                    {"criterion": c.criterion, "score": c.score} for c in evaluation.criteria
+                "criteria": [  # a score only from an evaluator that judges content
+                    {
+                        "criterion": c.criterion,
+                        "score": c.score,
+                        "covered": c.covered,
+                        "missing": c.missing,
+                    }
+                    for c in evaluation.criteria
                 ],
                 "words": words,
                 "at": time.time(),

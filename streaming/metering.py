@@ -17,6 +17,7 @@ import asyncpg
 
 from storage.db import Database
 from streaming.bus import EventBus, handle_events
+from streaming.dead_letters import DeadLetters
 
 CUMULATIVE = date(1970, 1, 1)  # the period of counters that never reset (storage)
 
@@ -82,4 +83,4 @@ class Metering:
             return await count(conn, UUID(event["organization_id"]), event["id"], usage)
 
     async def run(self) -> None:
-        await handle_events(self.bus, "metering", self.handle)
+        await handle_events(self.bus, "metering", self.handle, dead_letters=DeadLetters(self.db))

@@ -4,16 +4,11 @@ pipeline go to ``pipeline`` too, keyed by what they concern (see ``bus.PIPELINE_
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import structlog
-
 from storage.db import Database
-from storage.wakeup import Wakeup
+from storage.wakeup import drain_forever
 from streaming.bus import EVENTS, PIPELINE, PIPELINE_KEYS, EventBus
-
-log = structlog.get_logger("fairview.outbox")
 
 
 def destinations(topic: str, key: str, event: dict[str, Any]) -> list[tuple[str, str]]:
@@ -43,12 +38,6 @@ async def relay_once(db: Database, bus: EventBus, batch: int = 100) -> int:
 
 
 async def run_relay(db: Database, bus: EventBus, poll_s: float = 5.0) -> None:
-    async with Wakeup(db.pool, "outbox") as wakeup:
-        while True:
-            try:
-                while await relay_once(db, bus):
-                    pass
-            except Exception:  # the bus may be briefly away; rows stay pending and are retried
-                log.exception("outbox_relay_failed")
-                await asyncio.sleep(1)
-            await wakeup.wait(poll_s)
+    """Relay until stopped. When the bus is away the batch stays pending (its transaction rolls
+    back) and the supervisor restarts the relay after a back-off."""
+    await drain_forever(db.pool, "outbox", lambda: relay_once(db, bus), poll_s)

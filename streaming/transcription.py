@@ -1,5 +1,6 @@
 """The transcription worker: after an answer is recorded, the final pass over its recording
-becomes the transcript of record (word timestamps included).
+becomes the transcript of record (word timestamps, and each segment's confidence, included; the
+answer's confidence is stored beside it, ``analysis.quality``).
 
 Consumes ``answer.recorded`` events from ``pipeline`` (consumer group ``transcribe``; Kafka is at least once, so a
 transcript already made from the same recording is not made again). No AI runs for a candidate
@@ -20,6 +21,7 @@ import av
 import numpy as np
 import structlog
 
+from analysis.quality import confidence
 from analysis.stt import SAMPLE_RATE, Transcribes
 from storage.db import Database
 from storage.objects import ObjectStore
@@ -27,6 +29,7 @@ from storage.outbox import add_event
 from streaming import transcripts_repository as repo
 from streaming.ai_runs import record_run
 from streaming.bus import PIPELINE, TRANSCRIPTS, EventBus, handle_events
+from streaming.dead_letters import DeadLetters
 
 log = structlog.get_logger("fairview.transcription")
 
@@ -100,6 +103,7 @@ class Transcriber:
                 segments=segments,
                 model=self.model_name,
                 input_hash=input_hash,
+                confidence=confidence(segments),
             )
             await record_run(
                 t,
@@ -139,4 +143,6 @@ class Transcriber:
             if event.get("type") == "answer.recorded":
                 await self.handle(UUID(event["data"]["answer_id"]))
 
-        await handle_events(self.bus, "transcribe", transcribe, topic=PIPELINE)
+        await handle_events(
+            self.bus, "transcribe", transcribe, dead_letters=DeadLetters(self.db), topic=PIPELINE
+        )

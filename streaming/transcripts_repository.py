@@ -42,12 +42,17 @@ async def save(
     segments: list[dict[str, Any]] | None = None,
     model: str | None = None,
     input_hash: str | None = None,
+    confidence: dict[str, Any] | None = None,
 ) -> None:
+    """Upsert an answer's transcript; ``confidence`` is ``analysis.quality.confidence``."""
+    c = confidence or {}
     await t.conn.execute(
         "INSERT INTO transcripts (answer_id, organization_id, status, reason, language, text,"
-        " segments, model, input_hash) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9)"
+        " segments, model, input_hash, avg_logprob, no_speech_prob, clear_words)"
+        " VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         " ON CONFLICT (answer_id) DO UPDATE SET status = $3, reason = $4, language = $5,"
-        " text = $6, segments = $7, model = $8, input_hash = $9, updated_at = now()",
+        " text = $6, segments = $7, model = $8, input_hash = $9, avg_logprob = $10,"
+        " no_speech_prob = $11, clear_words = $12, updated_at = now()",
         t.organization_id,
         answer_id,
         status,
@@ -57,4 +62,7 @@ async def save(
         segments or [],
         model,
         input_hash,
+        c.get("avg_logprob"),
+        c.get("no_speech_prob"),
+        c.get("clear_words"),
     )

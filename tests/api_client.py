@@ -6,13 +6,17 @@ from typing import Any
 
 import httpx
 
+from tests.services import Inbox, OutboxDir, body_text, token_in
+
 CSRF_COOKIE = "fairview_csrf"
 PASSWORD = "a long enough passphrase"
 
 
 class ApiClient:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, mail: Inbox | OutboxDir | None = None) -> None:
+        """``mail``: where the product's emails arrive (sign-up confirms the address by email)."""
         self.http = client
+        self.mail = mail
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
@@ -43,6 +47,9 @@ class ApiClient:
         name: str = "Ada Lovelace",
         locale: str = "en",
     ) -> dict[str, Any]:
+        """Sign up, open the confirmation link from the email, and so log in: returns ``Me``."""
+        assert self.mail is not None, "ApiClient(http, mail) needs the mail to confirm a sign-up"
+        seen = {m["Message-ID"] for m in self.mail.messages}
         r = await self.post(
             "/api/v1/auth/signup",
             json={
@@ -52,6 +59,17 @@ class ApiClient:
                 "password": PASSWORD,
                 "locale": locale,
             },
+        )
+        assert r.status_code == 202, r.text
+        mail = await self.mail.wait_for(
+            lambda m: (
+                m["To"].lower() == email.lower()
+                and m["Message-ID"] not in seen
+                and "/verify-email?token=" in body_text(m)
+            )
+        )
+        r = await self.post(
+            "/api/v1/auth/verify-email", json={"token": token_in(mail, "verify-email")}
         )
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()

@@ -157,9 +157,9 @@ async def server(settings: Settings, kafka: str, inbox: Inbox) -> AsyncIterator[
 
 
 @pytest.fixture
-def client_factory(server: str) -> Callable[[], ApiClient]:
+def client_factory(server: str, inbox: Inbox) -> Callable[[], ApiClient]:
     """Each client has its own cookie jar, as separate browsers would."""
-    return lambda: ApiClient(httpx.AsyncClient(base_url=server, timeout=30))
+    return lambda: ApiClient(httpx.AsyncClient(base_url=server, timeout=30), inbox)
 
 
 @pytest.fixture

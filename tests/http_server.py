@@ -9,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from fairview.cli import GRACEFUL_SHUTDOWN_S
 from tests.services import free_port
 
 
@@ -16,7 +17,14 @@ from tests.services import free_port
 async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        ws="websockets-sansio",
+        proxy_headers=False,  # as `fairview` serves it: the app decides whom to believe
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # an open stream never ends by itself
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

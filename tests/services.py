@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import time
@@ -26,7 +27,19 @@ CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DATABASE_URL = os.environ.get(
     "FAIRVIEW_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("FAIRVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def _redis_url() -> str:
+    """The fixtures flush their Redis database, so each pytest-xdist worker (gw0, gw1, …) gets its
+    own: the configured database number plus the worker's index, modulo Redis's 16 databases."""
+    base, _, number = os.environ.get(
+        "FAIRVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/9"
+    ).rpartition("/")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return f"{base}/{(int(number) + int(worker)) % 16}"
+
+
+REDIS_URL = _redis_url()
 
 
 def unavailable(what: str, why: object) -> None:
@@ -37,10 +50,18 @@ def unavailable(what: str, why: object) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A port nobody listens on, chosen below the kernel's ephemeral range (32768-60999 on
+    Linux): a port the kernel hands out for port 0 can be taken by another test process's
+    outgoing connection between this check and the server's bind, which parallel runs hit."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def with_database(url: str, name: str) -> str:
@@ -68,13 +89,14 @@ class Inbox:
             self._loop.call_soon_threadsafe(self._arrived.set)
 
     async def wait_for(
-        self, match: Callable[[EmailMessage], bool], timeout_s: float = 10.0
+        self, match: Callable[[EmailMessage], bool], timeout_s: float = 10.0, since: int = 0
     ) -> EmailMessage:
+        """The first message (from the ``since``-th received on) that matches."""
         assert self._arrived is not None, "bind() the inbox to the test's loop first"
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             self._arrived.clear()
-            found = next((m for m in self.messages if match(m)), None)
+            found = next((m for m in self.messages[since:] if match(m)), None)
             if found is not None:
                 return found
             remaining = deadline - asyncio.get_running_loop().time()
@@ -85,6 +107,32 @@ class Inbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+
+class OutboxDir:
+    """Messages a product without SMTP settings wrote as .eml files (FAIRVIEW_MAIL_OUTBOX_DIR)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        found = []
+        for eml in sorted(self.path.glob("*.eml"), key=lambda f: f.stat().st_mtime):
+            msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+            assert isinstance(msg, EmailMessage)
+            found.append(msg)
+        return found
+
+    async def wait_for(
+        self, match: Callable[[EmailMessage], bool], timeout_s: float = 10.0
+    ) -> EmailMessage:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while (found := next((m for m in self.messages if match(m)), None)) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no matching email among {len(self.messages)} written")
+            await asyncio.sleep(0.05)  # the mailer writes files: nothing to wait on but the dir
+        return found
 
 
 def body_text(msg: EmailMessage) -> str:

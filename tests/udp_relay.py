@@ -26,6 +26,7 @@ class Impairment:
     delay_ms: float = 0.0
     jitter_ms: float = 0.0
     seed: int = 13
+    loss_to_client: float | None = None  # the server→client direction's own loss, if set
 
 
 class _Side(asyncio.DatagramProtocol):
@@ -97,7 +98,10 @@ class UdpRelay:
             target, out = self._client_addr, self._sides["client"]
         if target is None:
             return
-        if self._rng.random() < self.impairment.loss:
+        loss = self.impairment.loss
+        if side == "server" and self.impairment.loss_to_client is not None:
+            loss = self.impairment.loss_to_client
+        if self._rng.random() < loss:
             self.dropped += 1
             return
         imp = self.impairment

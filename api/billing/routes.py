@@ -72,10 +72,10 @@ class BillingController(Controller):
         svc = services(request.app.state)
         async with svc.db.tenant(p.organization_id) as t:
             user = await identity_repo.user_by_id(t.conn, p.user_id) if p.user_id else None
-            url = await service.checkout(
+            params = await service.checkout_params(
                 t, svc.billing, data.plan, user["email"] if user else None, svc.public_url
             )
-        return s.RedirectOut(url)
+        return s.RedirectOut(await service.open_checkout(svc.billing, params))
 
     @post("/portal", responses=error_responses(409))
     async def portal(self, request: Req, p: NamedDependency[Principal]) -> s.RedirectOut:
@@ -83,8 +83,8 @@ class BillingController(Controller):
         p.require("organization:manage")
         svc = services(request.app.state)
         async with svc.db.tenant(p.organization_id) as t:
-            url = await service.portal(t, svc.billing, svc.public_url)
-        return s.RedirectOut(url)
+            customer = await service.portal_customer(t, svc.billing)
+        return s.RedirectOut(await service.open_portal(svc.billing, customer, svc.public_url))
 
 
 @post(

@@ -119,10 +119,12 @@ def _client(billing: Billing) -> stripe.StripeClient:
     )
 
 
-async def checkout(
+async def checkout_params(
     t: Tenant, billing: Billing, plan_id: str, email: str | None, public_url: str
-) -> str:
-    """A Stripe Checkout session to subscribe to (or change to) a plan: its URL."""
+) -> dict[str, Any]:
+    """What to ask Stripe Checkout for, to subscribe to (or change to) a plan. The call itself
+    (``open_checkout``) is made after the transaction: no transaction waits on Stripe."""
+    _client(billing)  # billing off: refused before anything else
     plan = billing.plans.plans.get(plan_id)
     if plan is None or not plan.stripe_price:
         raise Invalid("This plan cannot be bought online.", code="plan_not_for_sale")
@@ -139,17 +141,29 @@ async def checkout(
         params["customer"] = sub["stripe_customer_id"]
     elif email:
         params["customer_email"] = email
+    return params
+
+
+async def open_checkout(billing: Billing, params: dict[str, Any]) -> str:
+    """A Stripe Checkout session: its URL."""
     session = await _client(billing).v1.checkout.sessions.create_async(params)  # type: ignore[arg-type]
     return str(session.url)
 
 
-async def portal(t: Tenant, billing: Billing, public_url: str) -> str:
-    """A Stripe Customer Portal session (payment method, invoices, cancel): its URL."""
+async def portal_customer(t: Tenant, billing: Billing) -> str:
+    """The organization's Stripe customer, for a Customer Portal session (``open_portal``,
+    called after the transaction)."""
+    _client(billing)
     sub = await repo.subscription(t)
     if not sub or not sub.get("stripe_customer_id"):
         raise Conflict("Subscribe to a plan first.", code="no_subscription")
+    return str(sub["stripe_customer_id"])
+
+
+async def open_portal(billing: Billing, customer: str, public_url: str) -> str:
+    """A Stripe Customer Portal session (payment method, invoices, cancel): its URL."""
     session = await _client(billing).v1.billing_portal.sessions.create_async(
-        {"customer": sub["stripe_customer_id"], "return_url": f"{public_url}/billing"}
+        {"customer": customer, "return_url": f"{public_url}/billing"}
     )
     return str(session.url)
 

@@ -10,7 +10,14 @@ from api.errors import Forbidden
 
 _REVIEW = {"team:read", "interviews:read", "candidates:read", "candidates:review"}
 _RECRUIT = _REVIEW | {"interviews:manage", "candidates:manage", "candidates:decide"}
-_ADMIN = _RECRUIT | {"organization:manage", "team:manage", "api_keys:manage", "audit:read"}
+# fairness:read: the adverse-impact report, aggregates of candidates' self-identification.
+_ADMIN = _RECRUIT | {
+    "organization:manage",
+    "team:manage",
+    "api_keys:manage",
+    "audit:read",
+    "fairness:read",
+}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(_ADMIN | {"team:grant_owner"}),
     "admin": frozenset(_ADMIN),

@@ -34,6 +34,12 @@ async def create_organization(
     return dict(row)
 
 
+# Everything of a user but the password hash, which the app role may not read as a column: only
+# platform transactions get it, through fairview_password_hash (null in a tenant's transaction).
+_USER = "id, email, name, locale, email_verified_at, password_changed_at, created_at"
+_USER_WITH_HASH = f"{_USER}, fairview_password_hash(id) AS password_hash"
+
+
 async def create_user(
     conn: asyncpg.Connection,
     user_id: UUID,
@@ -44,8 +50,8 @@ async def create_user(
     verified: bool,
 ) -> Row:
     row = await conn.fetchrow(
-        "INSERT INTO users (id, email, name, password_hash, locale, email_verified_at)"
-        " VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END) RETURNING *",
+        "INSERT INTO users (id, email, name, password_hash, locale, email_verified_at)"  # noqa: S608 - constant fragments
+        " VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END) RETURNING " + _USER,
         user_id,
         email,
         name,
@@ -57,17 +63,21 @@ async def create_user(
 
 
 async def user_by_email(conn: asyncpg.Connection, email: str) -> Row | None:
-    return _one(await conn.fetchrow("SELECT * FROM users WHERE email = $1", email))
+    return _one(
+        await conn.fetchrow(f"SELECT {_USER_WITH_HASH} FROM users WHERE email = $1", email)  # noqa: S608
+    )
 
 
 async def user_by_id(conn: asyncpg.Connection, user_id: UUID) -> Row | None:
-    return _one(await conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id))
+    return _one(
+        await conn.fetchrow(f"SELECT {_USER_WITH_HASH} FROM users WHERE id = $1", user_id)  # noqa: S608
+    )
 
 
 async def set_password(conn: asyncpg.Connection, user_id: UUID, password_hash: str) -> Row:
     row = await conn.fetchrow(
-        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1"
-        " RETURNING *",
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1"  # noqa: S608 - constant fragments
+        " RETURNING " + _USER,
         user_id,
         password_hash,
     )
@@ -79,6 +89,29 @@ async def mark_email_verified(conn: asyncpg.Connection, user_id: UUID) -> None:
         "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
         user_id,
     )
+
+
+async def me(conn: asyncpg.Connection, user_id: UUID, org_id: UUID) -> dict[str, Any] | None:
+    """A person in one of their organizations, in the shape of ``schemas.Me`` (one statement;
+    ``organization`` or ``role`` is null when they are not a member of ``org_id``)."""
+    found: dict[str, Any] | None = await conn.fetchval(
+        "SELECT jsonb_build_object("
+        " 'user', jsonb_build_object('id', u.id, 'email', u.email, 'name', u.name,"
+        "  'locale', u.locale, 'email_verified', u.email_verified_at IS NOT NULL),"
+        " 'organization', (SELECT jsonb_build_object('id', o.id, 'name', o.name,"
+        "  'locale', o.locale, 'status', o.status, 'created_at', o.created_at)"
+        "  FROM organizations o WHERE o.id = $2),"
+        " 'role', (SELECT m.role FROM memberships m WHERE m.user_id = u.id"
+        "  AND m.organization_id = $2),"
+        " 'organizations', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.organization_id,"
+        "  'name', o.name, 'role', m.role) ORDER BY m.created_at), '[]')"
+        "  FROM memberships m JOIN organizations o ON o.id = m.organization_id"
+        "  WHERE m.user_id = u.id))"
+        " FROM users u WHERE u.id = $1",
+        user_id,
+        org_id,
+    )
+    return found
 
 
 async def memberships_of_user(conn: asyncpg.Connection, user_id: UUID) -> list[Row]:

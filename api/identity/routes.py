@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -19,8 +19,10 @@ from api.identity import repository as repo
 from api.identity import schemas as s
 from api.identity import service
 from api.identity.auth import current_principal, provide_principal
+from api.identity.lockout import Lockout
 from api.identity.principal import Principal
 from api.identity.sessions import start_session
+from api.network import client_ip
 from api.pagination import Limit
 from api.rate_limits import enforce
 
@@ -81,23 +83,10 @@ def key_out(k: dict[str, Any]) -> s.ApiKeyOut:
 
 async def me_for(svc: Services, user_id: UUID, org_id: UUID) -> s.Me:
     async with svc.db.platform() as conn:
-        user = await repo.user_by_id(conn, user_id)
-        memberships = await repo.memberships_of_user(conn, user_id)
-        org = await conn.fetchrow("SELECT * FROM organizations WHERE id = $1", org_id)
-    current = next((m for m in memberships if m["organization_id"] == org_id), None)
-    if user is None or org is None or current is None:
+        me = await repo.me(conn, user_id, org_id)
+    if me is None or me["organization"] is None or me["role"] is None:
         raise NotAuthenticated("Please log in.")
-    return s.Me(
-        user=user_out(user),
-        organization=org_out(dict(org)),
-        role=current["role"],
-        organizations=[
-            s.OrganizationBrief(
-                id=m["organization_id"], name=m["organization_name"], role=m["role"]
-            )
-            for m in memberships
-        ],
-    )
+    return msgspec.convert(me, s.Me)
 
 
 async def log_in_as(request: Req, user: dict[str, Any], org_id: UUID) -> s.Me:
@@ -112,17 +101,26 @@ async def log_in_as(request: Req, user: dict[str, Any], org_id: UUID) -> s.Me:
     return await me_for(services(request.app.state), user["id"], org_id)
 
 
-async def check_login_rate(svc: Services, request: Req, email: str) -> None:
+def lockout(svc: Services) -> Lockout:
+    return Lockout(svc.redis, svc.limiter, svc.login_attempts_per_15min)
+
+
+RESENDS_PER_HOUR = RateLimitItemPerHour(3)  # verification emails per account
+SIGNUP_NOTICES_PER_HOUR = RateLimitItemPerHour(3)  # emails a sign-up attempt sends one address
+
+
+async def check_reset_rate(svc: Services, request: Req, email: str) -> None:
+    """Reset requests have budgets of their own (per email and per address): asking for resets
+    never locks anyone's log-in, nor floods a mailbox."""
     per_email = RateLimitItemPerMinute(svc.login_attempts_per_15min, 15)
     per_ip = RateLimitItemPerMinute(svc.login_attempts_per_15min * 5, 15)
-    ip = request.client.host if request.client else "unknown"
-    for item, key in ((per_email, email.strip().lower()), (per_ip, ip)):
+    for item, key in ((per_email, email.strip().lower()), (per_ip, client_ip(request))):
         await enforce(
             svc.limiter,
             item,
-            "login",
+            "password_reset",
             key,
-            "Too many log-in attempts. Wait a few minutes and try again.",
+            "Too many reset requests. Wait a few minutes and try again.",
         )
 
 
@@ -130,28 +128,52 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", responses=error_responses(400, 409, 422))
-    async def sign_up(self, request: Req, data: JSONBody[s.SignUp]) -> s.Me:
-        """Create an organization and its owner, and log in as them."""
+    @post(
+        "/signup",
+        status_code=HTTP_202_ACCEPTED,
+        responses=error_responses(400, 422, 429),
+    )
+    async def sign_up(self, request: Req, data: JSONBody[s.SignUp]) -> s.SignUpAccepted:
+        """Create an organization and its owner, who confirm their address by the emailed link
+        (which logs them in). An address that has an account gets an email saying so instead:
+        the answer is the same, so sign-up never tells whether an address is registered."""
         svc = services(request.app.state)
+        await enforce(
+            svc.limiter,
+            RateLimitItemPerHour(svc.signups_per_hour),
+            "signup",
+            client_ip(request),
+            "Too many sign-ups from this address. Try again later.",
+        )
+        email = service.normalize_email(data.email)
+        # A mailbox hears about attempts on it a few times an hour at most (silently: a refusal
+        # here would tell that the address is known).
+        notify = await svc.limiter.hit(SIGNUP_NOTICES_PER_HOUR, "signup_notice", email.lower())
         async with svc.db.platform() as conn:
-            user, org = await service.sign_up(
+            await service.sign_up(
                 conn,
                 data.organization_name,
                 data.name,
-                data.email,
+                email,
                 data.password,
                 data.locale,
                 svc.public_url,
+                notify_existing=notify,
             )
-        return await log_in_as(request, user, org["id"])
+        return s.SignUpAccepted(email=email)
 
     @post("/login", responses=error_responses(400, 401, 403, 429))
     async def log_in(self, request: Req, data: JSONBody[s.LogIn]) -> s.Me:
         svc = services(request.app.state)
-        await check_login_rate(svc, request, data.email)
+        ip, guard = client_ip(request), lockout(svc)
+        await guard.check(data.email, ip)
         async with svc.db.platform() as conn:
-            user = await service.authenticate_password(conn, data.email, data.password)
+            try:
+                user = await service.authenticate_password(conn, data.email, data.password)
+            except NotAuthenticated:
+                await guard.failed(data.email, ip)
+                raise
+            await guard.succeeded(data.email, ip)
             membership = await service.choose_membership(conn, user["id"], data.organization_id)
         return await log_in_as(request, user, membership["organization_id"])
 
@@ -178,15 +200,29 @@ class AuthController(Controller):
         assert user is not None
         return await log_in_as(request, user, data.organization_id)
 
-    @post("/verify-email", responses=error_responses(400, 404, 410))
-    async def verify_email(self, request: Req, data: JSONBody[s.TokenIn]) -> None:
+    @post("/verify-email", responses=error_responses(400, 403, 404, 410))
+    async def verify_email(self, request: Req, data: JSONBody[s.TokenIn]) -> s.Me:
+        """Confirm the address and log in (the link was mailed to it)."""
         async with services(request.app.state).db.platform() as conn:
-            await service.verify_email(conn, data.token)
+            user_id = await service.verify_email(conn, data.token)
+            user = await repo.user_by_id(conn, user_id)
+            membership = await service.choose_membership(conn, user_id, None)
+        assert user is not None
+        return await log_in_as(request, user, membership["organization_id"])
 
-    @post("/verify-email/resend", status_code=HTTP_202_ACCEPTED, responses=error_responses(401))
+    @post(
+        "/verify-email/resend", status_code=HTTP_202_ACCEPTED, responses=error_responses(401, 429)
+    )
     async def resend_verification(self, request: Req) -> None:
         p = await current_principal(request, allow_suspended=True)
         svc = services(request.app.state)
+        await enforce(
+            svc.limiter,
+            RESENDS_PER_HOUR,
+            "verify_resend",
+            str(p.user_id),
+            "A confirmation email was sent several times already. Check your inbox.",
+        )
         async with svc.db.platform() as conn:
             user = await repo.user_by_id(conn, p.user_id) if p.user_id else None
             if user is not None and user["email_verified_at"] is None:
@@ -198,7 +234,7 @@ class AuthController(Controller):
     ) -> None:
         """Email a reset link if the account exists; the answer is the same either way."""
         svc = services(request.app.state)
-        await check_login_rate(svc, request, data.email)
+        await check_reset_rate(svc, request, data.email)
         async with svc.db.platform() as conn:
             await service.request_password_reset(conn, data.email, svc.public_url)
 

@@ -26,6 +26,13 @@ class SignUp(msgspec.Struct):
     locale: Locale = "en"
 
 
+class SignUpAccepted(msgspec.Struct):
+    """The same answer whether or not the address has an account: the email tells the rest."""
+
+    email: str
+    status: str = "check_email"
+
+
 class LogIn(msgspec.Struct):
     email: Email
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

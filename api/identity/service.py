@@ -73,17 +73,35 @@ async def sign_up(
     password: str,
     locale: str,
     public_url: str,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Create an organization with its owner; runs in a platform transaction."""
+    notify_existing: bool = True,
+) -> None:
+    """Create an organization with its unverified owner and email them a confirmation link; for
+    an address that has an account, create nothing and tell its owner instead. The caller answers
+    the same either way (no account enumeration); runs in a platform transaction."""
     email = normalize_email(email)
     check_password(password, email)
-    if await repo.user_by_email(conn, email) is not None:
-        raise Conflict(
-            "An account with this email already exists. Log in instead.", code="email_taken"
+    password_hash = security.hash_password(password)  # both ways: the same time is spent
+    existing = await repo.user_by_email(conn, email)
+    if existing is not None:
+        if not notify_existing:  # this address was told several times lately: enough
+            return
+        if existing["email_verified_at"] is None:
+            await queue_verification(conn, existing, public_url)  # a fresh link doubles as resend
+            return
+        base = public_url.rstrip("/")
+        mail = render(
+            "signup_exists",
+            existing["locale"],
+            f"{base}/login",
+            name=existing["name"],
+            email=existing["email"],
+            forgot=f"{base}/forgot-password",
         )
+        await queue_email(conn, existing["email"], "signup_exists", mail)
+        return
     org = await repo.create_organization(conn, uuid4(), organization_name.strip(), locale)
     user = await repo.create_user(
-        conn, uuid4(), email, name.strip(), security.hash_password(password), locale, verified=False
+        conn, uuid4(), email, name.strip(), password_hash, locale, verified=False
     )
     tenant = Tenant(conn, org["id"])
     await repo.add_membership(tenant, user["id"], "owner")
@@ -94,7 +112,6 @@ async def sign_up(
         {"organization_id": str(org["id"]), "owner_id": str(user["id"])},
     )
     await queue_verification(conn, user, public_url)
-    return user, org
 
 
 async def authenticate_password(
@@ -103,7 +120,33 @@ async def authenticate_password(
     user = await repo.user_by_email(conn, email.strip())
     if not security.verify_password(user["password_hash"] if user else None, password) or not user:
         raise NotAuthenticated("The email or password is not right.", code="invalid_credentials")
+    if user["email_verified_at"] is None:  # only the right password learns this
+        raise Forbidden(UNVERIFIED_LOGIN.format(email=user["email"]), code="email_unverified")
     return user
+
+
+UNVERIFIED_LOGIN = (
+    "Confirm your email address first: open the link we emailed to {email}. No email? Sign up "
+    "again with the same address for a new link, or reset your password."
+)
+UNVERIFIED_SENDER = (
+    "Confirm your email address before Fairview emails anyone for you: open the link we sent "
+    "you, or choose \u201cSend it again\u201d in the banner at the top of the page for a new one."
+)
+
+
+async def require_verified_sender(t: Tenant, p: Principal) -> None:
+    """Mail to third parties (candidates, teammates) goes out only for someone whose own address
+    is proven: the member, or the member who made the API key."""
+    verified = await t.conn.fetchval(
+        "SELECT u.email_verified_at IS NOT NULL FROM users u WHERE u.id ="
+        " coalesce($1, (SELECT created_by FROM api_keys WHERE id = $2 AND organization_id = $3))",
+        p.user_id,
+        p.api_key_id,
+        t.organization_id,
+    )
+    if verified is False:
+        raise Forbidden(UNVERIFIED_SENDER, code="email_unverified")
 
 
 async def choose_membership(
@@ -233,6 +276,7 @@ async def invite(
     billing: Billing,
 ) -> dict[str, Any]:
     p.require("team:manage")
+    await require_verified_sender(t, p)
     email = normalize_email(email)
     existing = await repo.user_by_email(t.conn, email)
     if existing is not None and await repo.membership(t, existing["id"]) is not None:
@@ -280,6 +324,7 @@ async def resend_invitation(
     t: Tenant, p: Principal, inv_id: UUID, inviter_name: str, public_url: str
 ) -> dict[str, Any]:
     p.require("team:manage")
+    await require_verified_sender(t, p)
     await _pending_invitation(t, inv_id)
     token = security.new_token()  # a new link; the old one stops working
     inv = await repo.update_team_invitation(

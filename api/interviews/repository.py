@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from api.pagination import Position, keyset
+from api.pagination import Order, Position, keyset, ordered
 from storage.db import Tenant
 
 Row = dict[str, Any]
 
+# Candidates per status, from the counter the candidates table's triggers keep.
 _COUNTS = (
-    "(SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM"
-    " (SELECT status, count(*) AS n FROM candidates c"
-    "  WHERE c.organization_id = i.organization_id AND c.interview_id = i.id GROUP BY status) s)"
-    " AS candidate_counts"
+    "(SELECT coalesce(jsonb_object_agg(k.status, k.n), '{}') FROM interview_candidate_counts k"
+    " WHERE k.organization_id = i.organization_id AND k.interview_id = i.id AND k.n > 0)"
+    " AS candidates"
 )
 
 
@@ -27,8 +28,8 @@ def _one(r: asyncpg.Record | None) -> Row | None:
 async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
     row = await t.conn.fetchrow(
         "INSERT INTO interviews (id, organization_id, title, role_description, intro, language,"
-        " brand_name, brand_logo_url, created_by, reminder_hours)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+        " brand_name, brand_logo_url, created_by, reminder_hours, review_first)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
         values["id"],
         t.organization_id,
         values["title"],
@@ -39,6 +40,7 @@ async def create_interview(t: Tenant, values: dict[str, Any]) -> Row:
         values["brand_logo_url"],
         values["created_by"],
         values.get("reminder_hours", 24),
+        values.get("review_first", False),
     )
     return dict(row)
 
@@ -63,13 +65,25 @@ async def interview_exists(t: Tenant, interview_id: UUID) -> bool:
     return found
 
 
-async def candidate_counts(t: Tenant, interview_id: UUID) -> dict[str, int]:
-    counts: dict[str, int] = await t.conn.fetchval(
-        f"SELECT {_COUNTS} FROM interviews i WHERE i.organization_id = $1 AND i.id = $2",  # noqa: S608
-        t.organization_id,
-        interview_id,
+async def interview_detail(t: Tenant, interview_id: UUID, user_id: UUID | None) -> Row | None:
+    """An interview with its questions, candidate counts, whether its questions are locked (a
+    candidate started) and whether ``user_id`` follows it: one statement."""
+    return _one(
+        await t.conn.fetchrow(
+            f"SELECT i.*, {_COUNTS},"  # noqa: S608 - constant fragments
+            " (i.public_token_hash IS NOT NULL) AS public_link,"
+            " EXISTS (SELECT 1 FROM candidates c WHERE c.organization_id = i.organization_id"
+            "  AND c.interview_id = i.id AND c.started_at IS NOT NULL) AS locked,"
+            " EXISTS (SELECT 1 FROM interview_followers f WHERE f.organization_id = i.organization_id"
+            "  AND f.interview_id = i.id AND f.user_id = $3) AS following,"
+            " (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.position), '[]') FROM questions q"
+            "  WHERE q.organization_id = i.organization_id AND q.interview_id = i.id) AS questions"
+            " FROM interviews i WHERE i.organization_id = $1 AND i.id = $2",
+            t.organization_id,
+            interview_id,
+            user_id,
+        )
     )
-    return counts
 
 
 async def list_interviews(
@@ -78,7 +92,8 @@ async def list_interviews(
     page = keyset(after, 2, time="i.created_at", key="i.id")
     rows = await t.conn.fetch(
         f"SELECT i.*, {_COUNTS},"  # noqa: S608 - constant fragments
-        " (SELECT count(*) FROM questions q WHERE q.interview_id = i.id) AS question_count"
+        " (SELECT count(*) FROM questions q WHERE q.organization_id = i.organization_id"
+        "  AND q.interview_id = i.id) AS questions"
         f" FROM interviews i WHERE i.organization_id = $1 AND {page.where}"
         " AND ($4::text IS NULL OR i.status = $4) AND ($4::text IS NOT NULL OR i.status <> 'archived')"
         f" {page.order} LIMIT $5",
@@ -99,6 +114,7 @@ DETAILS = (
     "brand_name",
     "brand_logo_url",
     "reminder_hours",
+    "review_first",
 )
 
 
@@ -170,15 +186,15 @@ async def has_started_candidates(t: Tenant, interview_id: UUID) -> bool:
 
 async def create_candidate(t: Tenant, values: dict[str, Any]) -> Row:
     row = await t.conn.fetchrow(
-        "INSERT INTO candidates (id, organization_id, interview_id, name, email, token_hash,"
+        "INSERT INTO candidates (id, organization_id, interview_id, name, email,"
         " source, deadline, extra_time_factor, extra_retakes)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, 0 AS answered",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " RETURNING *, 0 AS answered, NULL::jsonb AS invitation_email",
         values["id"],
         t.organization_id,
         values["interview_id"],
         values["name"],
         values["email"],
-        values["token_hash"],
         values["source"],
         values["deadline"],
         values["extra_time_factor"],
@@ -187,13 +203,34 @@ async def create_candidate(t: Tenant, values: dict[str, Any]) -> Row:
     return dict(row)
 
 
-_CANDIDATE = (
-    "SELECT c.*, (SELECT count(*) FROM counting_answers(ARRAY[c.id]) a"
+async def add_link(
+    conn: asyncpg.Connection,
+    organization_id: UUID,
+    candidate_id: UUID,
+    token_hash: bytes,
+    purpose: str,
+) -> None:
+    """One more personal link for the candidate; the ones they hold stay valid."""
+    await conn.execute(
+        "INSERT INTO candidate_links (token_hash, organization_id, candidate_id, purpose)"
+        " VALUES ($1, $2, $3, $4)",
+        token_hash,
+        organization_id,
+        candidate_id,
+        purpose,
+    )
+
+
+# A candidate row in the shape of ``CandidateOut`` (plus the columns services use).
+_CANDIDATE_COLUMNS = (
+    "c.*, (SELECT count(*) FROM counting_answers(ARRAY[c.id]) a"
     " WHERE a.status IN ('recorded', 'submitted')) AS answered,"
-    " e.status AS email_status, e.attempts AS email_attempts, e.last_error AS email_error,"
-    " e.sent_at AS email_sent_at"
-    " FROM candidates c LEFT JOIN email_deliveries e ON e.id = c.invitation_email_id"
+    " CASE WHEN e.id IS NOT NULL THEN jsonb_build_object('status', e.status,"
+    "  'attempts', e.attempts, 'last_error', e.last_error, 'sent_at', e.sent_at)"
+    " END AS invitation_email"
 )
+_CANDIDATE_FROM = " FROM candidates c LEFT JOIN email_deliveries e ON e.id = c.invitation_email_id"
+_CANDIDATE = f"SELECT {_CANDIDATE_COLUMNS}{_CANDIDATE_FROM}"
 
 
 async def candidate(t: Tenant, candidate_id: UUID) -> Row | None:
@@ -217,20 +254,87 @@ async def candidate_by_email(t: Tenant, interview_id: UUID, email: str) -> Row |
     )
 
 
+# The candidates list's orders (each served by an index of the same expressions).
+CANDIDATE_ORDERS = {
+    "newest": Order("newest", "c.created_at", "timestamptz", descending=True),
+    "name": Order("name", "lower(c.name)", "text", descending=False),
+    "score": Order("score", "coalesce(c.score, -1)", "float8", descending=True),
+    "completed": Order(
+        "completed", "coalesce(c.completed_at, '-infinity')", "timestamptz", descending=True
+    ),
+}
+SEARCH_TEXT = "(lower(c.name) || ' ' || lower(c.email::text))"
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    status: str | None = None
+    decision: str | None = None  # advance, hold, reject, or "none" (undecided)
+    search: str | None = None  # in the name or email, anywhere
+    score_min: float | None = None
+    score_max: float | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def list_candidates(
-    t: Tenant, interview_id: UUID, limit: int, after: Position | None, status: str | None
+    t: Tenant,
+    interview_id: UUID,
+    limit: int,
+    cursor: str | None,
+    sort: str = "newest",
+    where: CandidateFilter = CandidateFilter(),
 ) -> list[Row]:
-    page = keyset(after, 3, time="c.created_at", key="c.id")
+    """A page of the interview's candidates in ``sort`` order, filtered by ``where``. Only the
+    conditions asked for are in the statement, so each combination is planned for itself (a
+    search uses the trigram index, a sort its own index)."""
+    order = CANDIDATE_ORDERS[sort]
+    page = ordered(order, cursor, 3, key="c.id")
+    params: list[Any] = [t.organization_id, interview_id, *page.params]
+    conditions = [page.where]
+
+    def bind(sql: str, value: Any) -> None:
+        params.append(value)
+        conditions.append(sql.replace("?", f"${len(params)}"))
+
+    if where.status is not None:
+        bind("c.status = ?", where.status)
+    if where.decision == "none":
+        conditions.append("c.decision IS NULL")
+    elif where.decision is not None:
+        bind("c.decision = ?", where.decision)
+    if where.search:
+        bind(f"{SEARCH_TEXT} LIKE ?", _like(where.search))
+    if where.score_min is not None:
+        bind("c.score >= ?", where.score_min)
+    if where.score_max is not None:
+        bind("c.score <= ?", where.score_max)
+    params.append(limit)
     rows = await t.conn.fetch(
-        _CANDIDATE + " WHERE c.organization_id = $1 AND c.interview_id = $2"
-        f" AND {page.where} AND ($5::text IS NULL OR c.status = $5) {page.order} LIMIT $6",
-        t.organization_id,
-        interview_id,
-        *page.params,
-        status,
-        limit,
+        f"SELECT {_CANDIDATE_COLUMNS}, ({order.value})::text AS sort_key{_CANDIDATE_FROM}"
+        " WHERE c.organization_id = $1 AND c.interview_id = $2 AND "
+        + " AND ".join(conditions)
+        + f" {page.order} LIMIT ${len(params)}",
+        *params,
     )
     return [dict(r) for r in rows]
+
+
+async def candidates_of_interview(
+    t: Tenant, interview_id: UUID, candidate_ids: list[UUID]
+) -> list[UUID]:
+    """Those of ``candidate_ids`` that are candidates of the interview."""
+    rows = await t.conn.fetch(
+        "SELECT id FROM candidates WHERE organization_id = $1 AND interview_id = $2"
+        " AND id = ANY($3::uuid[])",
+        t.organization_id,
+        interview_id,
+        candidate_ids,
+    )
+    return [r["id"] for r in rows]
 
 
 async def update_candidate(t: Tenant, candidate_id: UUID, changes: dict[str, Any]) -> None:
@@ -238,7 +342,6 @@ async def update_candidate(t: Tenant, candidate_id: UUID, changes: dict[str, Any
         "deadline",
         "extra_time_factor",
         "extra_retakes",
-        "token_hash",
         "status",
         "invitation_email_id",
     }

@@ -9,11 +9,11 @@ import msgspec
 import msgspec.structs
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api import pagination
 from api.context import services
-from api.errors import FairviewError, NotFound, error_responses
+from api.errors import FairviewError, Invalid, NotFound, error_responses
 from api.examples import json_body
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
@@ -22,85 +22,35 @@ from api.interviews import schemas as s
 from api.interviews import service
 from api.interviews.templates import TEMPLATES
 from api.pagination import Limit
+from api.review import service as review
+from storage.db import savepoint
 
 Req = Request[Any, Any, Any]
+
+
+Search = Annotated[str, Parameter(max_length=200, description="Text in the name or email")]
+Score = Annotated[float, Parameter(ge=1, le=5, description="An LLM score, 1-5")]
 
 
 def _examples(*names: str) -> dict[str, Any]:
     return {name: s.EXAMPLES[name] for name in names}
 
 
-def _counts(raw: dict[str, int] | None) -> s.CandidateCounts:
-    return s.CandidateCounts(**(raw or {}))
-
-
 def question_out(q: dict[str, Any]) -> s.QuestionOut:
-    return s.QuestionOut(
-        id=q["id"],
-        position=q["position"],
-        prompt=q["prompt"],
-        kind=q["kind"],
-        think_seconds=q["think_seconds"],
-        answer_seconds=q["answer_seconds"],
-        retakes=q["retakes"],
-        required=q["required"],
-        rubric=[s.RubricCriterion(**c) for c in q["rubric"]],
-    )
+    return msgspec.convert(q, s.QuestionOut)
 
 
 def candidate_out(c: dict[str, Any]) -> s.CandidateOut:
-    return s.CandidateOut(
-        id=c["id"],
-        interview_id=c["interview_id"],
-        name=c["name"],
-        email=c["email"],
-        status=c["status"],
-        source=c["source"],
-        deadline=c["deadline"],
-        extra_time_factor=float(c["extra_time_factor"]),
-        extra_retakes=c["extra_retakes"],
-        ai_consent=c["ai_consent"],
-        answered=c["answered"],
-        opened_at=c["opened_at"],
-        started_at=c["started_at"],
-        completed_at=c["completed_at"],
-        created_at=c["created_at"],
-        invitation_email=s.InvitationEmail(
-            status=c["email_status"],
-            attempts=c["email_attempts"],
-            last_error=c["email_error"],
-            sent_at=c["email_sent_at"],
-        )
-        if c.get("email_status")
-        else None,
-    )
+    """A candidate row of ``repo`` (its columns are named as ``CandidateOut``'s fields)."""
+    return msgspec.convert(c, s.CandidateOut)
 
 
 async def interview_out(request: Req, p: Principal, interview_id: UUID) -> s.InterviewOut:
     async with services(request.app.state).db.tenant(p.organization_id) as t:
-        i = await service.get(t, interview_id)
-        counts = await repo.candidate_counts(t, interview_id)
-        questions = await repo.questions(t, interview_id)
-        locked = await repo.has_started_candidates(t, interview_id)
-        following = await repo.is_following(t, interview_id, p.user_id)
-    return s.InterviewOut(
-        id=i["id"],
-        title=i["title"],
-        role_description=i["role_description"],
-        intro=i["intro"],
-        language=i["language"],
-        status=i["status"],
-        brand_name=i["brand_name"],
-        brand_logo_url=i["brand_logo_url"],
-        reminder_hours=i["reminder_hours"],
-        public_link=i["public_token_hash"] is not None,
-        locked=locked,
-        questions=[question_out(q) for q in questions],
-        candidates=_counts(counts),
-        created_at=i["created_at"],
-        updated_at=i["updated_at"],
-        following=following,
-    )
+        row = await repo.interview_detail(t, interview_id, p.user_id)
+    if row is None:
+        raise NotFound("No such interview.")
+    return msgspec.convert(row, s.InterviewOut)
 
 
 def _set(struct: msgspec.Struct) -> dict[str, Any]:
@@ -126,19 +76,10 @@ class InterviewController(Controller):
         p.require("interviews:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             rows = await repo.list_interviews(t, limit, pagination.decode(cursor), status)
-        items = [
-            s.InterviewSummary(
-                id=r["id"],
-                title=r["title"],
-                status=r["status"],
-                language=r["language"],
-                questions=r["question_count"],
-                candidates=_counts(r["candidate_counts"]),
-                created_at=r["created_at"],
-            )
-            for r in rows
-        ]
-        return s.InterviewPage(items=items, next_cursor=pagination.next_cursor(rows, limit))
+        return s.InterviewPage(
+            items=msgspec.convert(rows, list[s.InterviewSummary]),
+            next_cursor=pagination.next_cursor(rows, limit),
+        )
 
     @post("/", responses=error_responses(400, 422), summary="Create an interview")
     async def create(
@@ -286,23 +227,83 @@ class InterviewController(Controller):
         limit: FromQuery[Limit] = 50,
         cursor: FromQuery[str | None] = None,
         status: FromQuery[s.CandidateStatus | None] = None,
+        decision: FromQuery[s.DecisionFilter | None] = None,
+        q: FromQuery[Search | None] = None,
+        score_min: FromQuery[Score | None] = None,
+        score_max: FromQuery[Score | None] = None,
+        sort: FromQuery[s.CandidateSort] = "newest",
     ) -> s.CandidatePage:
+        """Candidates of the interview, searched (`q`: name or email), filtered (status, the
+        current decision or `none`, the LLM score's range) and sorted: `newest` first, by
+        `name`, by `score` (highest first; unscored last) or by `completed` (latest first).
+        Every order pages by keyset: pass `next_cursor` with the same sort."""
         p.require("candidates:read")
+        for bound in (score_min, score_max):
+            if bound is not None and not 1 <= bound <= 5:  # an optional number's bounds are ours
+                raise Invalid("A score is between 1 and 5.", code="validation_error")
+        where = repo.CandidateFilter(
+            status=status,
+            decision=decision,
+            search=q.strip() if q and q.strip() else None,
+            score_min=score_min,
+            score_max=score_max,
+        )
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            rows = await repo.list_candidates(
-                t, interview_id, limit, pagination.decode(cursor), status
-            )
+            rows = await repo.list_candidates(t, interview_id, limit, cursor, sort, where)
             # Candidates prove their interview exists; only an empty page needs to ask.
             if not rows and not await repo.interview_exists(t, interview_id):
                 raise NotFound("No such interview.")
         return s.CandidatePage(
-            items=[candidate_out(r) for r in rows],
-            next_cursor=pagination.next_cursor(rows, limit),
+            items=msgspec.convert(rows, list[s.CandidateOut]),
+            next_cursor=pagination.ordered_next_cursor(repo.CANDIDATE_ORDERS[sort], rows, limit),
         )
 
     @post(
+        "/{interview_id:uuid}/candidates/bulk",
+        status_code=200,
+        responses=error_responses(400, 404, 422),
+        summary="Act on several candidates",
+    )
+    async def bulk(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        interview_id: FromPath[UUID],
+        data: Annotated[s.BulkAction, json_body(**_examples("bulk_decide"))],
+    ) -> s.BulkResult:
+        """Resend the invitation to, revoke or decide on each selected candidate (at most 200).
+        Each one succeeds or fails alone, with the error its single request would give; those
+        that are not candidates of this interview fail as `not_found`."""
+        p.require("candidates:decide" if data.action == "decide" else "candidates:manage")
+        if data.action == "decide" and data.decision is None:
+            raise Invalid("Name the decision to record.", code="decision_required")
+        svc = services(request.app.state)
+        done: list[UUID] = []
+        failed: list[s.BulkFailure] = []
+        async with svc.db.tenant(p.organization_id) as t:
+            await service.get(t, interview_id)
+            ids = list(dict.fromkeys(data.candidate_ids))
+            mine = set(await repo.candidates_of_interview(t, interview_id, ids))
+            for candidate_id in ids:
+                try:
+                    if candidate_id not in mine:
+                        raise NotFound("No such candidate in this interview.")
+                    async with savepoint(t.conn):
+                        if data.action == "resend":
+                            await service.resend(t, p, candidate_id, svc.public_url)
+                        elif data.action == "revoke":
+                            await service.revoke(t, p, candidate_id)
+                        else:
+                            await review.decide(t, p, candidate_id, data.decision or "", data.note)
+                except FairviewError as e:
+                    failed.append(s.BulkFailure(candidate_id, e.code, e.detail))
+                else:
+                    done.append(candidate_id)
+        return s.BulkResult(done=done, failed=failed)
+
+    @post(
         "/{interview_id:uuid}/candidates",
-        responses=error_responses(400, 404, 409, 422),
+        responses=error_responses(400, 403, 404, 409, 422),
         summary="Invite a candidate",
     )
     async def add_candidate(
@@ -330,7 +331,7 @@ class InterviewController(Controller):
 
     @post(
         "/{interview_id:uuid}/candidates/import",
-        responses=error_responses(400, 404, 422),
+        responses=error_responses(400, 403, 404, 422),
         summary="Invite candidates from CSV",
     )
     async def import_candidates(
@@ -387,7 +388,7 @@ class CandidateController(Controller):
 
     @post(
         "/{candidate_id:uuid}/resend",
-        responses=error_responses(409),
+        responses=error_responses(403, 409),
         summary="Resend the invitation",
     )
     async def resend(

@@ -13,6 +13,9 @@ from api.text import Email, Name, OneLine, Title
 Kind = Literal["video", "audio", "text"]
 Status = Literal["draft", "active", "closed", "archived"]
 CandidateStatus = Literal["invited", "opened", "in_progress", "completed", "expired", "revoked"]
+Decision = Literal["advance", "hold", "reject"]
+CandidateSort = Literal["newest", "name", "score", "completed"]
+DecisionFilter = Literal["advance", "hold", "reject", "none"]  # none: undecided
 Language = Literal["en", "ru"]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
 BrandName = Annotated[OneLine, msgspec.Meta(max_length=200)]
@@ -65,6 +68,7 @@ class InterviewIn(msgspec.Struct):
     brand_name: BrandName | None = None
     brand_logo_url: LogoUrl | None = None
     reminder_hours: ReminderHours = 24
+    review_first: bool = False
     questions: Questions = msgspec.field(default_factory=list)
     template: str | None = None
 
@@ -77,6 +81,7 @@ class InterviewUpdate(msgspec.Struct):
     brand_name: BrandName | msgspec.UnsetType | None = msgspec.UNSET
     brand_logo_url: LogoUrl | msgspec.UnsetType | None = msgspec.UNSET
     reminder_hours: ReminderHours | msgspec.UnsetType = msgspec.UNSET
+    review_first: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class CandidateCounts(msgspec.Struct):
@@ -98,6 +103,8 @@ class InterviewOut(msgspec.Struct):
     brand_name: str | None
     brand_logo_url: str | None
     reminder_hours: int  # reminder email this many hours before a candidate's deadline; 0: none
+    # Review first, then reveal: each answer's AI evaluation shows to a reviewer once they rated it
+    review_first: bool
     public_link: bool
     locked: bool  # questions are fixed once a candidate has started
     questions: list[QuestionOut]
@@ -184,11 +191,35 @@ class CandidateOut(msgspec.Struct):
     completed_at: datetime | None
     created_at: datetime
     invitation_email: InvitationEmail | None = None  # None: no email was sent (link shared)
+    decision: Decision | None = None  # the hiring team's current decision
+    # Mean overall score (1-5) of the answers that count, from LLM evaluations only; null until
+    # an LLM has evaluated one (the local keyword coverage is never a score to rank on).
+    score: float | None = None
 
 
 class CandidateCreated(msgspec.Struct):
     candidate: CandidateOut
     link: str  # shown now; a resend makes a new one
+
+
+class BulkAction(msgspec.Struct):
+    """One action on several of the interview's candidates (the ones selected in the list)."""
+
+    action: Literal["resend", "revoke", "decide"]
+    candidate_ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=200)]
+    decision: Decision | None = None  # for "decide"
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class BulkFailure(msgspec.Struct):
+    candidate_id: UUID
+    error: str  # the code a single request would have answered with
+    detail: str
+
+
+class BulkResult(msgspec.Struct):
+    done: list[UUID]  # in the order given
+    failed: list[BulkFailure]
 
 
 class CandidatePage(msgspec.Struct):
@@ -269,4 +300,10 @@ EXAMPLES: dict[str, Any] = {
         "send_email": True,
     },
     "adjust_candidate": {"extra_time_factor": 2.0, "extra_retakes": 2},
+    "bulk_decide": {
+        "action": "decide",
+        "candidate_ids": ["0b9f3a52-8d1e-4c1a-9a57-2f0e6c1d4b7e"],
+        "decision": "hold",
+        "note": "Waiting for the second round.",
+    },
 }

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
+
 from api.billing import service as billing_service
 from api.billing.service import Billing
 from api.errors import Conflict, Invalid, NotFound, PaymentRequired
 from api.identity import repository as identity_repo
 from api.identity import security
 from api.identity.principal import Principal
-from api.identity.service import normalize_email
+from api.identity.service import normalize_email, require_verified_sender
 from api.interviews import repository as repo
 from api.interviews.templates import TEMPLATES
 from api.notification.repository import queue_email
@@ -155,6 +157,21 @@ def candidate_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/i/{token}"
 
 
+async def new_link(
+    conn: asyncpg.Connection,
+    organization_id: UUID,
+    candidate_id: UUID,
+    purpose: str,
+    public_url: str,
+) -> str:
+    """A new personal link for the candidate (invitation, reminder, resend, public-link rejoin).
+    It is added beside the ones they hold, never instead: a link in use keeps working, and every
+    link ends with the invitation (its deadline, or the candidate completing or being revoked)."""
+    token = security.new_token()
+    await repo.add_link(conn, organization_id, candidate_id, security.token_hash(token), purpose)
+    return candidate_link(public_url, token)
+
+
 async def add_candidate(
     t: Tenant,
     p: Principal | None,
@@ -169,6 +186,8 @@ async def add_candidate(
     """Invite one candidate (``p`` is None when a candidate joins through the public link)."""
     if p is not None:
         p.require("candidates:manage")
+        if send_email:
+            await require_verified_sender(t, p)
     for field in ("name", "email"):  # a CSV import arrives without a schema
         check_one_line(field, values[field])
     interview = await get(t, interview_id, for_update=True)
@@ -188,7 +207,6 @@ async def add_candidate(
         )
     for limit in CANDIDATE_LIMITS:
         await billing_service.require_within(t, billing, limit)
-    token = security.new_token()
     row = await repo.create_candidate(
         t,
         {
@@ -196,14 +214,19 @@ async def add_candidate(
             "interview_id": interview_id,
             "name": values["name"].strip(),
             "email": email,
-            "token_hash": security.token_hash(token),
             "source": source,
             "deadline": deadline,
             "extra_time_factor": values.get("extra_time_factor", 1.0),
             "extra_retakes": values.get("extra_retakes", 0),
         },
     )
-    link = candidate_link(public_url, token)
+    link = await new_link(
+        t.conn,
+        t.organization_id,
+        row["id"],
+        "public_link" if source == "public_link" else "invitation",
+        public_url,
+    )
     if send_email:
         await _send_invitation(t, interview, row, link)
         row = await repo.candidate(t, row["id"]) or row  # with its invitation email's state
@@ -252,6 +275,8 @@ async def import_csv(
     """Create a candidate per row (columns: name, email); each bad row is reported, the good
     rows are created. Runs in one transaction; rows are isolated by savepoints."""
     p.require("candidates:manage")
+    if send_email:
+        await require_verified_sender(t, p)
     await get(t, interview_id)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     fields = {f.strip().lower() for f in (reader.fieldnames or [])}
@@ -319,12 +344,12 @@ async def update_candidate(
     return await get_candidate(t, candidate_id)
 
 
-async def send_new_link(t: Tenant, candidate: dict[str, Any], public_url: str) -> str:
-    """Email the candidate a new personal link; the old one stops working."""
-    token = security.new_token()
-    await repo.update_candidate(t, candidate["id"], {"token_hash": security.token_hash(token)})
+async def send_new_link(
+    t: Tenant, candidate: dict[str, Any], public_url: str, purpose: str = "resend"
+) -> str:
+    """Email the candidate one more personal link; the links they hold keep working."""
+    link = await new_link(t.conn, t.organization_id, candidate["id"], purpose, public_url)
     interview = await get(t, candidate["interview_id"])
-    link = candidate_link(public_url, token)
     await _send_invitation(t, interview, candidate, link)
     return link
 
@@ -333,6 +358,7 @@ async def resend(
     t: Tenant, p: Principal, candidate_id: UUID, public_url: str
 ) -> tuple[dict[str, Any], str]:
     p.require("candidates:manage")
+    await require_verified_sender(t, p)
     candidate = await get_candidate(t, candidate_id)
     if candidate["status"] in ("completed", "revoked"):
         raise Conflict(

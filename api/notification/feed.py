@@ -29,6 +29,7 @@ from api.notification.schemas import NotificationOut
 from api.notification.templates import render
 from storage.db import Database
 from streaming.bus import EventBus, handle_events
+from streaming.dead_letters import DeadLetters
 
 KINDS = {
     "interview.completed": "candidate_completed",
@@ -108,4 +109,4 @@ class Feed:
         return len(made)
 
     async def run(self, bus: EventBus) -> None:
-        await handle_events(bus, "notifications", self.handle)
+        await handle_events(bus, "notifications", self.handle, dead_letters=DeadLetters(self.db))

@@ -1,6 +1,11 @@
 """Sends queued emails over SMTP (or into an outbox directory on one machine), with retries.
 
-Each ``email_deliveries`` row is the delivery record: attempts, last error, sent time.
+Each ``email_deliveries`` row is the delivery record: attempts, last error, sent time. One row
+fails only itself: rows are claimed and committed first, each email is sent outside any
+transaction under an overall deadline, and its outcome is recorded in a transaction of its own.
+Any exception marks that row failed: for good when it can never succeed (the server refused the
+address, or the stored email cannot be built), otherwise to be retried with backoff; the next
+row is sent either way. The reason shows on the candidate's invitation.
 """
 
 from __future__ import annotations
@@ -21,11 +26,15 @@ from api.notification import repository
 from api.text import one_line
 from storage.db import Database
 from storage.outbox import add_event
-from storage.wakeup import Wakeup
+from storage.wakeup import drain_forever
 
 log = structlog.get_logger("fairview.mailer")
 
 MAX_ATTEMPTS = 8
+SEND_DEADLINE_S = 60.0  # one email, connection to QUIT: a stalling server cannot hold the loop
+CLAIM_BATCH = 10
+# A claim older than this is taken again (its sender died): longer than a batch can take.
+CLAIM_LEASE_S = CLAIM_BATCH * SEND_DEADLINE_S + 300
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,9 @@ def build_message(cfg: SmtpConfig, row: dict[str, Any]) -> EmailMessage:
     if row.get("unsubscribe_url"):
         msg["List-Unsubscribe"] = f"<{row['unsubscribe_url']}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(row["text_body"])
-    msg.add_alternative(row["html_body"], subtype="html")
+    link = row.get("link")
+    msg.set_content(repository.with_link(row["text_body"], link, html=False))
+    msg.add_alternative(repository.with_link(row["html_body"], link, html=True), subtype="html")
     return msg
 
 
@@ -59,6 +69,8 @@ async def deliver(cfg: SmtpConfig, msg: EmailMessage) -> None:
         # One-machine mode without SMTP: write .eml files a person can open.
         path = Path(cfg.outbox_dir) / f"{msg['X-Fairview-Delivery']}.eml"
         await asyncio.to_thread(_write_eml, path, bytes(msg))
+        # Where a first user of `make run` finds their confirmation email (no SMTP yet).
+        log.info("email_written", path=str(path.resolve()), subject=msg["Subject"])
         return
     await aiosmtplib.send(
         msg,
@@ -85,9 +97,10 @@ def refused_for_good(exc: Exception) -> bool:
     return isinstance(exc, aiosmtplib.SMTPRecipientRefused) and exc.code >= 500
 
 
-def retry_delay(attempts: int, exc: Exception) -> float | None:
-    """Exponential backoff: 30 s, 1 min, 2 min ... then give up after MAX_ATTEMPTS."""
-    if refused_for_good(exc) or attempts + 1 >= MAX_ATTEMPTS:
+def retry_delay(attempts: int) -> float | None:
+    """After a failed try (``attempts`` made before it): wait 30 s, 1 min, 2 min ... then (None)
+    give up after MAX_ATTEMPTS."""
+    if attempts + 1 >= MAX_ATTEMPTS:
         return None
     return 30.0 * 2.0**attempts
 
@@ -104,31 +117,50 @@ async def _invitation_undeliverable(conn: asyncpg.Connection, email_id: UUID, er
         )
 
 
-async def send_due(db: Database, cfg: SmtpConfig, batch: int = 20) -> int:
+async def send_one(cfg: SmtpConfig, row: dict[str, Any]) -> tuple[str | None, bool]:
+    """Build and send one claimed email: (error, whether a retry could succeed); no error is
+    success. Never raises (but for cancellation): a bad row must not stop the others."""
+    try:
+        msg = build_message(cfg, row)
+        async with asyncio.timeout(SEND_DEADLINE_S):
+            await deliver(cfg, msg)
+    except TimeoutError:  # before OSError: a timeout is one
+        return f"The mail server did not finish within {SEND_DEADLINE_S:.0f} s.", True
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return str(exc) or type(exc).__name__, not refused_for_good(exc)
+    except Exception as exc:  # the stored email itself is bad: sending it again cannot help
+        log.exception("email_unsendable", delivery=str(row["id"]))
+        return f"This email cannot be sent: {type(exc).__name__}: {exc}", False
+    return None, False
+
+
+async def record_outcome(
+    db: Database, row: dict[str, Any], error: str | None, retryable: bool
+) -> None:
     async with db.platform() as conn:
-        rows = await repository.claim_due(conn, batch)
-        for row in rows:
-            try:
-                await deliver(cfg, build_message(cfg, row))
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                delay = retry_delay(row["attempts"], exc)
-                log.warning("email_failed", delivery=str(row["id"]), error=str(exc), retry_in=delay)
-                await repository.mark_failed_attempt(conn, row["id"], str(exc), delay)
-                if delay is None:
-                    await _invitation_undeliverable(conn, row["id"], str(exc))
-            else:
-                await repository.mark_sent(conn, row["id"])
-                log.info("email_sent", delivery=str(row["id"]), template=row["template"])
+        if error is None:
+            await repository.mark_sent(conn, row["id"])
+            log.info("email_sent", delivery=str(row["id"]), template=row["template"])
+            return
+        delay = retry_delay(row["attempts"]) if retryable else None
+        log.warning("email_failed", delivery=str(row["id"]), error=error, retry_in=delay)
+        await repository.mark_failed_attempt(conn, row["id"], error, delay)
+        if delay is None:
+            await _invitation_undeliverable(conn, row["id"], error)
+
+
+async def send_due(db: Database, cfg: SmtpConfig, batch: int = CLAIM_BATCH) -> int:
+    """Claim due emails (committed), then send and record each on its own: the number claimed."""
+    async with db.platform() as conn:
+        rows = await repository.claim_due(conn, batch, CLAIM_LEASE_S)
+    for row in rows:
+        error, retryable = await send_one(cfg, row)
+        try:
+            await record_outcome(db, row, error, retryable)
+        except Exception:  # e.g. Postgres away: the claim's lease brings the row back
+            log.exception("email_outcome_not_recorded", delivery=str(row["id"]))
     return len(rows)
 
 
 async def run_mailer(db: Database, cfg: SmtpConfig, poll_s: float = 5.0) -> None:
-    async with Wakeup(db.pool, "email_deliveries") as wakeup:
-        while True:
-            try:
-                while await send_due(db, cfg):
-                    pass
-            except Exception:
-                log.exception("mailer_failed")
-                await asyncio.sleep(1)
-            await wakeup.wait(poll_s)
+    await drain_forever(db.pool, "email_deliveries", lambda: send_due(db, cfg), poll_s)

@@ -4,6 +4,7 @@ to an address), in-app notifications and members' email preferences (tenant-owne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,22 +14,45 @@ from api.notification.templates import Rendered
 from api.pagination import Position, keyset
 from storage.db import Tenant
 
+# Stored bodies hold this marker where the link goes: the link itself (a reset, verification,
+# invitation or candidate token) is kept in its own column only until the email is sent or fails
+# for good, then the marker becomes LINK_REMOVED. A leaked table holds no usable link.
+LINK = "{fairview:link}"
+LINK_REMOVED = "[link removed after sending]"
+
+
+def with_link(body: str, link: str | None, html: bool) -> str:
+    """A stored body as it is sent (the link in place) or, with no link, as it is kept."""
+    shown = (escape(link, quote=True) if html else link) if link else LINK_REMOVED
+    return body.replace(LINK, shown)
+
 
 async def queue_email(conn: asyncpg.Connection, to: str, template: str, mail: Rendered) -> UUID:
     email_id = uuid4()
+    text, html = mail.text, mail.html
+    if mail.link:
+        text = text.replace(mail.link, LINK)
+        html = html.replace(escape(mail.link, quote=True), LINK).replace(escape(mail.link), LINK)
     await conn.execute(
         "INSERT INTO email_deliveries"
-        " (id, to_address, template, subject, text_body, html_body, unsubscribe_url)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " (id, to_address, template, subject, text_body, html_body, unsubscribe_url, link)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         email_id,
         to,
         template,
         mail.subject,
-        mail.text,
-        mail.html,
+        text,
+        html,
         mail.one_click_unsubscribe,
+        mail.link or None,
     )
     return email_id
+
+
+_FORGET_LINK = (
+    f" link = NULL, text_body = replace(text_body, '{LINK}', '{LINK_REMOVED}'),"
+    f" html_body = replace(html_body, '{LINK}', '{LINK_REMOVED}')"
+)
 
 
 async def candidate_invited_by(conn: asyncpg.Connection, email_id: UUID) -> asyncpg.Record | None:
@@ -38,19 +62,26 @@ async def candidate_invited_by(conn: asyncpg.Connection, email_id: UUID) -> asyn
     )
 
 
-async def claim_due(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
+async def claim_due(conn: asyncpg.Connection, limit: int, lease_s: float) -> list[dict[str, Any]]:
+    """Claim due emails for sending (the caller commits before sending). A claim older than
+    ``lease_s`` (its sender died mid-send) may be taken again."""
     rows = await conn.fetch(
-        "SELECT * FROM email_deliveries WHERE status = 'pending' AND next_attempt_at <= now()"
-        " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "UPDATE email_deliveries e SET claimed_at = now()"
+        " FROM (SELECT id FROM email_deliveries WHERE status = 'pending'"
+        "   AND next_attempt_at <= now()"
+        "   AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => $2))"
+        "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due"
+        " WHERE e.id = due.id RETURNING e.*",
         limit,
+        lease_s,
     )
-    return [dict(r) for r in rows]
+    return sorted((dict(r) for r in rows), key=lambda r: r["next_attempt_at"])
 
 
 async def mark_sent(conn: asyncpg.Connection, email_id: UUID) -> None:
     await conn.execute(
-        "UPDATE email_deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1,"
-        " last_error = NULL WHERE id = $1",
+        "UPDATE email_deliveries SET status = 'sent', sent_at = now(), claimed_at = NULL,"  # noqa: S608 - constant fragments
+        " attempts = attempts + 1, last_error = NULL," + _FORGET_LINK + " WHERE id = $1",
         email_id,
     )
 
@@ -58,8 +89,9 @@ async def mark_sent(conn: asyncpg.Connection, email_id: UUID) -> None:
 async def mark_failed_attempt(
     conn: asyncpg.Connection, email_id: UUID, error: str, retry_in_s: float | None
 ) -> None:
+    """The attempt failed: try again in ``retry_in_s``, or (None) never: failed for good."""
     await conn.execute(
-        "UPDATE email_deliveries SET attempts = attempts + 1, last_error = $2,"
+        "UPDATE email_deliveries SET last_error = $2, claimed_at = NULL, attempts = attempts + 1,"
         " status = CASE WHEN $3::float8 IS NULL THEN 'failed' ELSE 'pending' END,"
         " next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0))"
         " WHERE id = $1",
@@ -67,6 +99,10 @@ async def mark_failed_attempt(
         error[:2000],
         retry_in_s,
     )
+    if retry_in_s is None:  # never sent: the link is of no more use here either
+        await conn.execute(
+            "UPDATE email_deliveries SET" + _FORGET_LINK + " WHERE id = $1", email_id
+        )
 
 
 async def audience(t: Tenant, candidate_id: UUID) -> dict[str, Any] | None:

@@ -64,18 +64,21 @@ class NotificationController(Controller):
             next_cursor=pagination.next_cursor(rows, limit),
         )
 
-    @get("/stream")
+    @get("/stream", responses=error_responses(429))
     async def stream(self, request: Req, p: NamedDependency[Principal]) -> ServerSentEvent:
         """`text/event-stream`: `unread` first and whenever it changes, `notification` for each
         new one (with the new unread count)."""
         user_id = p.person()
         svc = services(request.app.state)
+        svc.streams.admit(str(user_id))
         async with svc.db.tenant(p.organization_id) as t:
             unread = await repo.unread_count(t, user_id)
         greeting = ServerSentEventMessage(
             event="unread", data=json.dumps({"type": "unread", "unread": unread})
         )
-        return ServerSentEvent(relay(svc.redis, channel(p.organization_id, user_id), greeting))
+        return ServerSentEvent(
+            relay(svc.streams, channel(p.organization_id, user_id), str(user_id), greeting)
+        )
 
     @post("/{notification_id:uuid}/read", responses=error_responses(404))
     async def read(

@@ -15,6 +15,7 @@ class Rendered:
     text: str
     html: str
     one_click_unsubscribe: str | None = None  # the List-Unsubscribe address, for team emails
+    link: str = ""  # the call to action (often token-bearing: kept out of stored bodies)
 
 
 # Each template: subject, greeting paragraph(s), the call to action, and a closing note.
@@ -32,6 +33,24 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             "action": "Подтвердить адрес",
             "footer": "Ссылка действует {hours} ч. Если вы не регистрировались, просто "
             "проигнорируйте это письмо.",
+        },
+    },
+    "signup_exists": {
+        "en": {
+            "subject": "Someone tried to create a Fairview account with your email",
+            "body": "Hi {name},\n\nSomeone (perhaps you) tried to create a new Fairview account "
+            "with {email}. You already have one, so nothing was created.\n\nForgot your "
+            "password? Choose a new one at {forgot}",
+            "action": "Log in",
+            "footer": "If it was not you, you can ignore this email: your account is unchanged.",
+        },
+        "ru": {
+            "subject": "Кто-то пытался создать аккаунт Fairview с вашим адресом",
+            "body": "Здравствуйте, {name}!\n\nКто-то (возможно, вы) пытался создать новый аккаунт "
+            "Fairview с адресом {email}. Аккаунт с этим адресом уже есть, поэтому ничего не "
+            "создано.\n\nЗабыли пароль? Задайте новый: {forgot}",
+            "action": "Войти",
+            "footer": "Если это были не вы, просто проигнорируйте письмо: ваш аккаунт не изменился.",
         },
     },
     "reset_password": {
@@ -112,16 +131,42 @@ TEMPLATES["candidate_completed"] = {
         "body": "Hi {name},\n\n{organization} has received all your answers for {interview}."
         " The hiring team reviews them and will contact you about the next steps.\n\nPeople"
         " make every decision; an automatic transcript or evaluation only helps them read.",
-        "action": "",
-        "footer": "You may ask {organization} for a copy of your recordings or for their deletion.",
+        "action": "Your data and how AI is used",
+        "footer": "This link is yours: on its page you can read what the AI evaluates and what it"
+        " never does, ask for a review by people only or an accommodation, and ask"
+        " {organization} for a copy of your data or for its deletion. Do not forward it.",
     },
     "ru": {
         "subject": "Спасибо: интервью на позицию «{interview}» завершено",
         "body": "Здравствуйте, {name}!\n\n{organization} получила все ваши ответы на интервью"
         " «{interview}». Команда их посмотрит и свяжется с вами о следующих шагах.\n\nВсе"
         " решения принимают люди; автоматическая расшифровка или оценка лишь помогает им.",
+        "action": "Ваши данные и как используется ИИ",
+        "footer": "Это ваша личная ссылка: на её странице описано, что оценивает ИИ и чего он"
+        " никогда не делает; там можно попросить, чтобы ответы смотрели только люди, или"
+        " попросить об особых условиях, а также запросить у {organization} копию ваших данных"
+        " или их удаление. Не пересылайте её.",
+    },
+}
+
+TEMPLATES["candidate_erased"] = {
+    "en": {
+        "subject": "Your data has been deleted: {interview} at {organization}",
+        "body": "Hello,\n\nAs you asked, {organization} has deleted your data from the interview"
+        " {interview} on {when}. This is your receipt:\n\n{items}\n\nWhat remains holds"
+        " nothing about you: counts for statistics, and a record that the deletion happened."
+        " Integrations connected to Fairview were told to delete their copies.",
         "action": "",
-        "footer": "Вы можете попросить {organization} прислать копию записей или удалить их.",
+        "footer": "After this email is sent, your email address is deleted too.",
+    },
+    "ru": {
+        "subject": "Ваши данные удалены: «{interview}», {organization}",
+        "body": "Здравствуйте!\n\nПо вашему запросу {organization} удалила ваши данные"
+        " интервью «{interview}» {when}. Подтверждение:\n\n{items}\n\nОсталось только то, что"
+        " ничего о вас не говорит: счётчики для статистики и запись о том, что удаление"
+        " выполнено. Подключённым системам отправлено указание удалить свои копии.",
+        "action": "",
+        "footer": "После отправки этого письма ваш адрес тоже будет удалён.",
     },
 }
 
@@ -250,4 +295,4 @@ def render(
         f'<p style="color:#6b7280;font-size:13px">{escape(footer)}</p>{plain}'
         "</body></html>"
     )
-    return Rendered(subject, text, html, unsubscribe.one_click if unsubscribe else None)
+    return Rendered(subject, text, html, unsubscribe.one_click if unsubscribe else None, link)

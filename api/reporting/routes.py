@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,12 +18,9 @@ from api.errors import NotFound, error_responses
 from api.identity import security
 from api.identity.auth import provide_principal
 from api.identity.principal import Principal
-from api.interviews import service as interviews
 from api.reporting import report, service, shares
 from api.reporting import repository as repo
 from api.reporting import schemas as s
-from api.review import fairness
-from api.review import repository as review
 from storage.db import Tenant
 from storage.objects import ObjectNotFound
 
@@ -46,7 +44,8 @@ class ReportingController(Controller):
         """Candidates side by side, question by question: per criterion the evaluation's score
         and the team's ratings, the answer's first lines, its duration, and the decision.
         Name candidates with repeated `candidate` parameters (all of the interview's, up to 50,
-        when none is named); sorted by overall score, team rating or name, highest first."""
+        when none is named); sorted by the overall score of an evaluator that judges content (by
+        name when there is none: keyword coverage is never ranked), team rating or name."""
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return await service.compare(t, interview_id, candidate, p.user_id, sort)
@@ -85,7 +84,8 @@ class ReportingController(Controller):
         self, request: Req, p: NamedDependency[Principal], interview_id: FromPath[UUID]
     ) -> Response[str]:
         """One row per candidate: status, dates, overall score, team rating, decision, shortlist,
-        then per question and criterion the evaluation's score and the team's average. Cells a
+        then per question and criterion the evaluation's score (empty for keyword coverage), the
+        key points the answer mentions (keyword coverage) and the team's average. Cells a
         spreadsheet would read as formulas are prefixed with `'`."""
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
@@ -106,29 +106,31 @@ class ReportingController(Controller):
     async def report(
         self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
     ) -> Response[str]:
-        """A self-contained page to print or save as PDF: questions, answers and transcripts, the
-        evaluation with its evidence and times, the team's ratings, comments and decisions."""
+        """A self-contained page to print: questions, answers and transcripts, the evaluation with
+        its evidence and times, the team's ratings, comments and decisions."""
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
-            c = await interviews.get_candidate(t, candidate_id)
-            rows = await review.questions_with_answers(t, candidate_id, c["interview_id"])
-            title = await review.interview_title(t, c["interview_id"])
-            rated = await review.ratings(
-                t, [r["answer_id"] for r in rows if r["answer_id"]], p.user_id
-            )
-            mine = fairness.rated_by_viewer(rated)
-            rated = [r for r in rated if fairness.team_visible(p.user_id, r["answer_id"], mine)]
-            comments = await review.comments(t, candidate_id)
-            decisions = await review.decisions(t, candidate_id)
-        page = report.render(
-            c,
-            title,
-            rows,
-            {(r["answer_id"], r["criterion"]): r for r in rated},
-            comments,
-            decisions,
+            blocks, title = await service.report(t, candidate_id, p.user_id)
+        return Response(report.html(blocks, title), media_type="text/html; charset=utf-8")
+
+    @get(
+        "/candidates/{candidate_id:uuid}/report.pdf",
+        summary="Candidate report as PDF",
+        media_type="application/pdf",
+    )
+    async def report_pdf(
+        self, request: Req, p: NamedDependency[Principal], candidate_id: FromPath[UUID]
+    ) -> Response[bytes]:
+        """The same report as a PDF document, made on the server."""
+        p.require("candidates:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            blocks, title = await service.report(t, candidate_id, p.user_id)
+        document = await asyncio.to_thread(report.pdf, blocks, title)
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="report-{candidate_id}.pdf"'},
         )
-        return Response(page, media_type="text/html; charset=utf-8")
 
     @get("/interviews/{interview_id:uuid}/funnel", summary="Funnel and drop-off")
     async def funnel(

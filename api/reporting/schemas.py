@@ -11,7 +11,9 @@ Decision = Literal["advance", "hold", "reject"]
 
 class CriterionCell(msgspec.Struct):
     criterion: str
-    score: int | None  # the evaluation's (advisory)
+    score: int | None  # the evaluation's (advisory); None unless an evaluator judged content
+    covered: list[str] | None  # keyword coverage only: the key points the answer mentions
+    missing: list[str] | None  # keyword coverage only: those it does not
     team_average: float | None
     team_count: int
     mine: int | None
@@ -23,7 +25,7 @@ class AnswerCell(msgspec.Struct):
     status: str | None
     duration_ms: int | None
     excerpt: str  # the answer's first lines (transcript or written text)
-    overall: float | None  # the evaluation's weighted score for this answer
+    overall: float | None  # the evaluation's weighted score; None for keyword coverage
     criteria: list[CriterionCell]
 
 
@@ -34,7 +36,7 @@ class ComparedCandidate(msgspec.Struct):
     status: str
     shortlisted: bool
     decision: Decision | None  # the current one
-    overall_score: float | None  # mean of the evaluated answers' scores
+    overall_score: float | None  # mean of the answers' judged scores (never keyword coverage)
     team_rating: float | None  # mean of the team's ratings over all answers and criteria
     answers: list[AnswerCell]  # in question order
 

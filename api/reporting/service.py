@@ -9,11 +9,15 @@ from statistics import mean
 from typing import Any, Literal
 from uuid import UUID
 
+from analysis.evaluation import graded
 from api.errors import NotFound
 from api.interviews import service as interviews
 from api.reporting import repository as repo
 from api.reporting import schemas as s
+from api.reporting.report import Block
+from api.reporting.report import build as build_report
 from api.review import fairness
+from api.review import repository as review
 from storage.db import Tenant
 
 Sort = Literal["score", "rating", "name"]
@@ -105,14 +109,18 @@ def _cell(
     evaluation = (
         (a or {}).get("evaluation") if (a or {}).get("evaluation_status") == "ready" else None
     )
-    scores = {c["criterion"]: c["score"] for c in (evaluation or {}).get("criteria", [])}
+    judged = graded(evaluation)  # keyword coverage gives no score to compare or sort by
+    results = {c["criterion"]: c for c in (evaluation or {}).get("criteria", [])}
     criteria = []
     for c in q["rubric"]:
         r = rated.get((a["answer_id"], c["name"])) if a else None
+        result = results.get(c["name"], {})
         criteria.append(
             s.CriterionCell(
                 criterion=c["name"],
-                score=scores.get(c["name"]),
+                score=result.get("score") if judged else None,
+                covered=None if judged else result.get("covered"),
+                missing=None if judged else result.get("missing"),
                 team_average=round(r["average"], 2)
                 if r and a and a["answer_id"] in visible
                 else None,
@@ -126,7 +134,7 @@ def _cell(
         status=a["status"] if a else None,
         duration_ms=a["duration_ms"] if a else None,
         excerpt=excerpt(a["text"]) if a else "",
-        overall=(evaluation or {}).get("overall"),
+        overall=(evaluation or {}).get("overall") if judged else None,
         criteria=criteria,
     )
 
@@ -153,8 +161,9 @@ def _iso(value: Any) -> str:
 
 
 async def export_csv(t: Tenant, interview_id: UUID, user_id: UUID | None) -> str:
-    """Every candidate of the interview: status, dates, per-criterion scores, team ratings and
-    the current decision; one row per candidate."""
+    """Every candidate of the interview: status, dates, per-criterion scores (from an evaluator
+    that judges content; empty for keyword coverage, whose mentioned key points have their own
+    column), team ratings and the current decision; one row per candidate."""
     comparison = await compare(t, interview_id, None, user_id, sort="name")
     people = {p["id"]: p for p in await repo.candidates(t, interview_id, None)}
     header = [
@@ -163,7 +172,12 @@ async def export_csv(t: Tenant, interview_id: UUID, user_id: UUID | None) -> str
     ]  # fmt: skip
     for q in comparison.questions:
         for name in q.criteria:
-            header += [f"Q{q.position + 1} {name} score", f"Q{q.position + 1} {name} team rating"]
+            n = q.position + 1
+            header += [
+                f"Q{n} {name} score",
+                f"Q{n} {name} key points mentioned",
+                f"Q{n} {name} team rating",
+            ]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(h) for h in header])
@@ -176,7 +190,8 @@ async def export_csv(t: Tenant, interview_id: UUID, user_id: UUID | None) -> str
         ]  # fmt: skip
         for cell in c.answers:
             for cc in cell.criteria:
-                row += [cc.score, cc.team_average]
+                covered = "; ".join(cc.covered) if cc.covered is not None else ""
+                row += [cc.score, covered, cc.team_average]
         writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue()
 
@@ -204,3 +219,21 @@ async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Fun
             for d in await repo.completed_by_day(t, interview_id, since, until)
         ],
     )
+
+
+async def report(t: Tenant, candidate_id: UUID, user_id: UUID | None) -> tuple[list[Block], str]:
+    """The candidate report's blocks and title; the team's ratings follow the fair-review rule."""
+    c = await interviews.get_candidate(t, candidate_id)
+    rows = await review.questions_with_answers(t, candidate_id, c["interview_id"])
+    title = await review.interview_title(t, c["interview_id"])
+    rated = await review.ratings(t, [r["answer_id"] for r in rows if r["answer_id"]], user_id)
+    mine = fairness.rated_by_viewer(rated)
+    ratings = {
+        (r["answer_id"], r["criterion"]): r
+        for r in rated
+        if fairness.team_visible(user_id, r["answer_id"], mine)
+    }
+    comments = await review.comments(t, candidate_id)
+    decisions = await review.decisions(t, candidate_id)
+    blocks = build_report(c, title, rows, ratings, comments, decisions)
+    return blocks, f"{c['name']} · {title}"

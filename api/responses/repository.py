@@ -17,7 +17,8 @@ async def candidate_by_token(conn: asyncpg.Connection, token_hash: bytes) -> dic
         " coalesce(i.brand_name, o.name) AS organization_name, i.brand_logo_url"
         " FROM candidates c JOIN interviews i ON i.id = c.interview_id"
         " JOIN organizations o ON o.id = c.organization_id"
-        " WHERE c.token_hash = $1 FOR UPDATE OF c",
+        " WHERE c.id = (SELECT candidate_id FROM candidate_links WHERE token_hash = $1)"
+        " FOR UPDATE OF c",
         token_hash,
     )
     return dict(row) if row else None

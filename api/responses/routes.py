@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
+from limits import RateLimitItemPerMinute
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from api.compliance.links import rights_link
 from api.context import Services, services
 from api.errors import Conflict, NotAuthenticated, NotFound, PaymentRequired, error_responses
 from api.identity import security
 from api.identity.service import normalize_email
 from api.interviews import repository as interview_repo
 from api.interviews import service as interviews
+from api.rate_limits import enforce
 from api.responses import repository as repo
 from api.responses import schemas as s
 from api.responses import service
@@ -65,7 +68,7 @@ async def candidate_tx(request: Req) -> AsyncIterator[tuple[Tenant, dict[str, An
     token = _candidate_token(request)
     async with svc.db.platform() as conn:
         org_id = await conn.fetchval(
-            "SELECT organization_id FROM candidates WHERE token_hash = $1",
+            "SELECT organization_id FROM candidate_links WHERE token_hash = $1",
             security.token_hash(token),
         )
     if org_id is None:
@@ -73,7 +76,7 @@ async def candidate_tx(request: Req) -> AsyncIterator[tuple[Tenant, dict[str, An
             "This interview link is not valid. Check the link in your email.", code="invalid_link"
         )
     async with svc.db.tenant(org_id) as t:
-        c = await service.open_candidate(t.conn, token)
+        c = await service.open_candidate(t.conn, token, svc.deadline_grace)
         if c["status"] in service.OPEN and c["interview_status"] == "active":
             await _claim_tab(svc, request, c["id"])
             yield t, c
@@ -179,8 +182,10 @@ class CandidateSessionController(Controller):
 
     @post("/finish", status_code=204, responses=error_responses(403))
     async def finish(self, request: Req) -> None:
+        svc = services(request.app.state)
         async with candidate_tx(request) as (t, c):
-            await service.finish(t, c)
+            link = rights_link(svc.public_url, svc.secret_key, t.organization_id, c["id"])
+            await service.finish(t, c, link)
 
 
 def _answer(a: dict[str, Any]) -> s.AnswerState:
@@ -190,7 +195,23 @@ def _answer(a: dict[str, Any]) -> s.AnswerState:
         failure_reason=a["failure_reason"],
         duration_ms=a["duration_ms"],
         playback_ready=a["playback_key"] is not None,
+        failure_code=a["failure_code"],
     )
+
+
+async def check_join_rate(svc: Services, request: Req, token: str) -> None:
+    per_ip = RateLimitItemPerMinute(svc.public_joins_per_15min, 15)
+    per_link = RateLimitItemPerMinute(svc.public_joins_per_15min * 20, 15)
+    ip = request.client.host if request.client else "unknown"
+    link = security.token_hash(token).hex()  # the link itself is never stored
+    for item, namespace, key in ((per_ip, "join-ip", ip), (per_link, "join-link", link)):
+        await enforce(
+            svc.limiter,
+            item,
+            namespace,
+            key,
+            "Too many sign-ups through this link. Wait a few minutes and try again.",
+        )
 
 
 class PublicInterviewController(Controller):
@@ -221,8 +242,10 @@ class PublicInterviewController(Controller):
         responses=error_responses(400, 409, 422, 429),
     )
     async def join(self, request: Req, token: FromPath[str], data: JSONBody[s.Join]) -> s.Joined:
-        """Become a candidate. Someone already registered gets a fresh link by email instead."""
+        """Become a candidate. Someone already registered gets one more link by email instead
+        (the links they hold keep working). Limited per client address and per link."""
         svc = services(request.app.state)
+        await check_join_rate(svc, request, token)
         async with svc.db.platform() as conn:
             i = await repo.interview_by_public_token(conn, security.token_hash(token))
         if i is None or i["status"] != "active":
@@ -252,5 +275,5 @@ class PublicInterviewController(Controller):
                 )
                 if existing is None or existing["status"] in ("completed", "revoked"):
                     raise
-                await interviews.send_new_link(t, existing, svc.public_url)
+                await interviews.send_new_link(t, existing, svc.public_url, "public_link")
                 return s.Joined(link=None, emailed=True)

@@ -73,6 +73,9 @@ class AnswerState(msgspec.Struct):
     failure_reason: str | None
     duration_ms: int
     playback_ready: bool
+    # Why the media failed, a stable code: udp_blocked, ice_failed, dtls_failed, no_media,
+    # no_video, storage_failed, recording_failed, connection_lost (docs/whip.md).
+    failure_code: str | None = None
 
 
 class PublicInterview(msgspec.Struct):

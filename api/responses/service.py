@@ -1,7 +1,9 @@
 """Candidate Response rules, free of HTTP.
 
-- A link works while the interview is active, the candidate is not revoked or completed, and the
-  deadline has not passed (then the candidate becomes ``expired``).
+- A candidate may hold several personal links (invitation, reminder, resend, public-link
+  rejoin); each works while the interview is active, the candidate is not revoked or completed,
+  and the deadline has not passed (then the candidate becomes ``expired``). A candidate already
+  in progress at the deadline has a grace period (``deadline_grace``) to finish.
 - Nothing is recorded before consent to recording; AI consent is separate and optional.
 - Questions are answered in order; a question allows 1 + retakes (+ the candidate's extra
   retakes) attempts; a new attempt discards the previous one; an attempt that failed for
@@ -15,7 +17,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,7 +36,21 @@ ANSWERED = ("recorded", "submitted", "interrupted")
 OPEN = ("opened", "in_progress")
 
 
-async def open_candidate(conn: asyncpg.Connection, token: str) -> dict[str, Any]:
+DEFAULT_DEADLINE_GRACE = timedelta(hours=2)
+
+
+def past_deadline(status: str, deadline: datetime | None, now: datetime, grace: timedelta) -> bool:
+    """Whether a candidate's invitation has run out: at the deadline for one who has not
+    started, at the deadline plus ``grace`` for one in progress (they may finish). The
+    scheduler's expiry (``api.notification.scheduled.expire_overdue``) applies the same rule."""
+    if deadline is None or status not in ("invited", "opened", "in_progress"):
+        return False
+    return now >= deadline + (grace if status == "in_progress" else timedelta(0))
+
+
+async def open_candidate(
+    conn: asyncpg.Connection, token: str, grace: timedelta = DEFAULT_DEADLINE_GRACE
+) -> dict[str, Any]:
     """The candidate a link belongs to, with what opening it changes: ``opened`` on first visit,
     ``expired`` after the deadline. Call ``ensure_open`` after the transaction commits them."""
     c = await repo.candidate_by_token(conn, security.token_hash(token))
@@ -43,8 +59,7 @@ async def open_candidate(conn: asyncpg.Connection, token: str) -> dict[str, Any]
             "This interview link is not valid. Check the link in your email.", code="invalid_link"
         )
     t = Tenant(conn, c["organization_id"])
-    past_deadline = c["deadline"] is not None and c["deadline"] <= datetime.now(UTC)
-    if past_deadline and c["status"] in ("invited", "opened", "in_progress"):
+    if past_deadline(c["status"], c["deadline"], datetime.now(UTC), grace):
         await repo.set_candidate(t, c["id"], status="expired")
         await add_event(
             conn, c["organization_id"], "invitation.expired", {"candidate_id": str(c["id"])}
@@ -180,7 +195,7 @@ async def get_answer(t: Tenant, c: dict[str, Any], answer_id: UUID) -> dict[str,
     return a
 
 
-async def finish(t: Tenant, c: dict[str, Any]) -> None:
+async def finish(t: Tenant, c: dict[str, Any], rights_link: str) -> None:
     _require_consent(c)
     questions, _ = await session_state(t, c)
     missing = [
@@ -198,18 +213,19 @@ async def finish(t: Tenant, c: dict[str, Any]) -> None:
         "interview.completed",
         {"candidate_id": str(c["id"]), "interview_id": str(c["interview_id"])},
     )
-    await _completion_email(t, c["id"])
+    await _completion_email(t, c["id"], rights_link)
 
 
-async def _completion_email(t: Tenant, candidate_id: UUID) -> None:
-    """A confirmation to the candidate (the team hears through its notifications)."""
+async def _completion_email(t: Tenant, candidate_id: UUID, rights_link: str) -> None:
+    """A confirmation to the candidate (the team hears through its notifications), with the
+    link to their rights page: the AI notice, a copy of their data or its deletion."""
     row = await repo.completion_context(t, candidate_id)
     if row is None:
         return
     mail = render(
         "candidate_completed",
         row["language"],
-        "",
+        rights_link,
         logo=row["brand_logo_url"],
         name=row["name"],
         interview=row["title"],

@@ -1,6 +1,7 @@
 """Fair review by default: a member sees the others' ratings of an answer only after rating it
-themselves (any criterion), so the first impression is their own. Integrations (API keys) read
-every rating."""
+themselves (any criterion), so the first impression is their own. An interview set to review
+first (`review_first`) holds the AI evaluation the same way. Integrations (API keys) read
+everything."""
 
 from __future__ import annotations
 
@@ -16,3 +17,9 @@ def rated_by_viewer(rows: Iterable[dict[str, Any]]) -> set[UUID]:
 
 def team_visible(user_id: UUID | None, answer_id: UUID, rated: set[UUID]) -> bool:
     return user_id is None or answer_id in rated
+
+
+def evaluation_visible(
+    review_first: bool, user_id: UUID | None, answer_id: UUID, rated: set[UUID]
+) -> bool:
+    return not review_first or team_visible(user_id, answer_id, rated)

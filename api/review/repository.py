@@ -13,8 +13,9 @@ async def questions_with_answers(
 ) -> list[dict[str, Any]]:
     rows = await t.conn.fetch(
         "SELECT q.id, q.position, q.kind, q.prompt, q.rubric,"
-        " a.id AS answer_id, a.attempt, a.status, a.failure_reason, a.duration_ms,"
-        " a.text_answer, a.playback_key, a.poster_key,"
+        " a.id AS answer_id, a.attempt, a.status, a.failure_reason, a.failure_code, a.duration_ms,"
+        " a.text_answer, a.playback_key, a.poster_key, a.playback_status, a.playback_error,"
+        " a.segments,"
         " tr.status AS transcript_status, tr.reason AS transcript_reason, tr.language,"
         " tr.text AS transcript_text, tr.segments AS transcript_segments,"
         " ev.status AS evaluation_status, ev.reason AS evaluation_reason, ev.method, ev.model,"
@@ -50,6 +51,18 @@ async def media_key(t: Tenant, answer_id: UUID, kind: str) -> str | None:
     return key
 
 
+async def recording_key(t: Tenant, answer_id: UUID, segment: int) -> str | None:
+    """The object key of the answer's recorded segment ``segment`` (from 1)."""
+    key: str | None = await t.conn.fetchval(
+        "SELECT segments -> ($3::int - 1) ->> 'key' FROM answers"
+        " WHERE organization_id = $1 AND id = $2 AND $3::int >= 1",
+        t.organization_id,
+        answer_id,
+        segment,
+    )
+    return key
+
+
 async def interview_title(t: Tenant, interview_id: UUID) -> str:
     title: str = await t.conn.fetchval(
         "SELECT title FROM interviews WHERE organization_id = $1 AND id = $2",
@@ -57,6 +70,37 @@ async def interview_title(t: Tenant, interview_id: UUID) -> str:
         interview_id,
     )
     return title
+
+
+async def review_first(t: Tenant, interview_id: UUID) -> bool:
+    held: bool = await t.conn.fetchval(
+        "SELECT review_first FROM interviews WHERE organization_id = $1 AND id = $2",
+        t.organization_id,
+        interview_id,
+    )
+    return held
+
+
+async def record_evaluation_views(
+    t: Tenant, user_id: UUID, shown: list[UUID], rated: set[UUID]
+) -> None:
+    """The first time each evaluation is shown to this reviewer (later showings keep it)."""
+    await t.conn.executemany(
+        "INSERT INTO evaluation_views (organization_id, answer_id, user_id, rated_before)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (answer_id, user_id) DO NOTHING",
+        [(t.organization_id, a, user_id, a in rated) for a in shown],
+    )
+
+
+async def evaluation_views(t: Tenant, answer_ids: list[UUID]) -> list[dict[str, Any]]:
+    rows = await t.conn.fetch(
+        "SELECT v.answer_id, v.shown_at, v.rated_before, u.name FROM evaluation_views v"
+        " JOIN users u ON u.id = v.user_id"
+        " WHERE v.organization_id = $1 AND v.answer_id = ANY($2) ORDER BY v.shown_at",
+        t.organization_id,
+        answer_ids,
+    )
+    return [dict(r) for r in rows]
 
 
 async def ratings(t: Tenant, answer_ids: list[UUID], user_id: UUID | None) -> list[dict[str, Any]]:

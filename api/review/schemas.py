@@ -18,12 +18,14 @@ class TranscriptOut(msgspec.Struct):
 
 
 class EvaluationOut(msgspec.Struct):
-    status: Literal["ready", "failed", "skipped"]
+    # abstained: a spoken answer with too little clear speech is not scored (reason says so)
+    status: Literal["ready", "failed", "skipped", "abstained"]
     reason: str | None
     method: str | None
     model: str | None
-    result: dict[str, Any]  # {label, summary, overall, criteria: [{criterion, weight, score,
-    #                          rationale, evidence: [{quote, start, end}]}]}
+    result: dict[str, Any]  # {label, graded, summary, overall, criteria: [{criterion, weight,
+    #   score, rationale, evidence: [{quote, start, end}], covered?, missing?}]}; graded false
+    #   (keyword coverage): score and overall are null, covered/missing list the key points
 
 
 class SummaryOut(msgspec.Struct):
@@ -43,6 +45,26 @@ class CriterionRatings(msgspec.Struct):
     team_count: int
 
 
+class AnswerQuality(msgspec.Struct):
+    """The network's effect on a recorded answer, from the ingest's own statistics: the worst
+    segment's packet loss (packets never received, after retransmission), audio lost to the
+    network (concealed, or silent where nothing could be concealed) and the time the picture
+    stood still, summed over segments."""
+
+    packet_loss_pct: float
+    audio_lost_ms: int
+    silence_ms: int
+    frozen_ms: int
+
+
+class EvaluationView(msgspec.Struct):
+    """When the AI evaluation was first shown to a reviewer, and whether they had rated first."""
+
+    name: str
+    shown_at: datetime
+    rated_before: bool
+
+
 class AnswerReview(msgspec.Struct):
     id: UUID
     attempt: int
@@ -55,6 +77,16 @@ class AnswerReview(msgspec.Struct):
     transcript: TranscriptOut | None
     evaluation: EvaluationOut | None
     ratings: list[CriterionRatings]
+    # The playback file's job: pending, running, ready or failed (then playback_error says why
+    # and the answer plays from its recording: WebM, one URL per segment).
+    playback_status: Literal["pending", "running", "ready", "failed"] | None = None
+    playback_error: str | None = None
+    recording_urls: list[str] = msgspec.field(default_factory=list)
+    failure_code: str | None = None
+    quality: AnswerQuality | None = None  # null for text answers and older recordings
+    # The interview reviews first: an evaluation exists and shows once you rated this answer.
+    evaluation_held: bool = False
+    evaluation_views: list[EvaluationView] = msgspec.field(default_factory=list)
 
 
 class QuestionReview(msgspec.Struct):
@@ -87,6 +119,8 @@ class CandidateReview(msgspec.Struct):
     summary: SummaryOut | None  # once every answer is evaluated
     comments: list[CommentOut]
     decisions: list[DecisionOut]  # newest first; the first is the current decision
+    review_first: bool = False  # AI evaluations show to a reviewer only after their own rating
+    summary_held: bool = False  # a summary exists and shows once you rated every answer
 
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]

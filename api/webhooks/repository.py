@@ -127,15 +127,32 @@ async def redeliver(t: Tenant, delivery_id: UUID) -> bool:
     return done.endswith(" 1")
 
 
-async def claim_due(conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
+async def claim_due(
+    conn: asyncpg.Connection, limit: int, per_endpoint: int, lease_s: float
+) -> list[dict[str, Any]]:
+    """Claim up to ``limit`` due deliveries for sending (the caller commits before sending),
+    oldest first, keeping at most ``per_endpoint`` in flight per endpoint (counting those other
+    senders hold). A claim older than ``lease_s`` (its sender died mid-call) may be taken
+    again."""
     rows = await conn.fetch(
-        "SELECT d.*, e.url, e.secret, e.status AS endpoint_status"
-        " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
-        " WHERE d.status = 'pending' AND d.next_attempt_at <= now()"
-        " ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED",
+        "WITH busy AS (SELECT endpoint_id, count(*) AS n FROM webhook_deliveries"
+        "   WHERE claimed_at >= now() - make_interval(secs => $3) GROUP BY endpoint_id),"
+        " due AS (SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries"
+        "   WHERE status = 'pending' AND next_attempt_at <= now()"
+        "   AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => $3))"
+        "   ORDER BY next_attempt_at LIMIT $1 * 4 FOR UPDATE SKIP LOCKED),"
+        " ranked AS (SELECT due.id, due.next_attempt_at, coalesce(busy.n, 0) + row_number()"
+        "   OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at) AS slot"
+        "   FROM due LEFT JOIN busy USING (endpoint_id)),"
+        " chosen AS (SELECT id FROM ranked WHERE slot <= $2 ORDER BY next_attempt_at LIMIT $1)"
+        " UPDATE webhook_deliveries d SET claimed_at = now()"
+        " FROM chosen, webhook_endpoints e WHERE d.id = chosen.id AND e.id = d.endpoint_id"
+        " RETURNING d.*, e.url, e.secret, e.status AS endpoint_status",
         limit,
+        per_endpoint,
+        lease_s,
     )
-    return [dict(r) for r in rows]
+    return sorted((dict(r) for r in rows), key=lambda r: r["next_attempt_at"])
 
 
 async def record_attempt(
@@ -147,6 +164,7 @@ async def record_attempt(
     error: str | None,
     duration_ms: int,
 ) -> None:
+    """Log one attempt, count it and release the delivery's claim."""
     await conn.execute(
         "INSERT INTO webhook_attempts (organization_id, delivery_id, status_code, error,"
         " duration_ms) VALUES ($1, $2, $3, $4, $5)",
@@ -157,7 +175,7 @@ async def record_attempt(
         duration_ms,
     )
     await conn.execute(
-        "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1,"
+        "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, claimed_at = NULL,"
         " next_attempt_at = coalesce($3, next_attempt_at), last_status_code = $4,"
         " last_error = $5, delivered_at = CASE WHEN $2 = 'succeeded' THEN now() END"
         " WHERE id = $1",

@@ -14,6 +14,7 @@ EventType = Literal[
     "transcript.ready",
     "evaluation.ready",
     "candidate.decided",
+    "candidate.erased",
 ]
 
 

@@ -2,12 +2,16 @@
 CREATE EXTENSION IF NOT EXISTS citext;
 
 -- The application role: connections switch to it per transaction so Row-Level Security
--- applies even when they log in as the tables' owner or a superuser.
+-- applies even when they log in as the tables' owner or a superuser. Roles belong to the
+-- whole cluster, so databases migrated at the same moment race to create it: the loser of
+-- that race finds it made (duplicate_object, or unique_violation while the winner commits).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fairview_app') THEN
     CREATE ROLE fairview_app NOLOGIN;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
 END $$;
 
 -- True when the current transaction may see rows of organization `org`:

@@ -42,7 +42,9 @@ async def test_completion_is_confirmed_to_the_candidate_and_the_recruiter(
     html = mine.get_body(preferencelist=("html",))
     assert html is not None
     assert f'<img src="{logo}" alt="Acme Careers"' in html.get_content()  # the interview's brand
-    assert "http" not in body_text(mine)  # nothing to click: a confirmation
+    # One link only: the candidate's own rights page (AI notice, a copy or deletion of data).
+    links = [w for w in body_text(mine).split() if "http" in w]
+    assert len(links) == 1 and "/rights/" in links[0], links
     team = await inbox.wait_for(
         lambda m: m["To"] == "ada@example.com" and "completed" in m["Subject"]
     )

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from tests.api_client import ApiClient
+from tests.candidates import CandidateClient
 from tests.services import Inbox
 
 QUESTIONS = [
@@ -100,10 +103,11 @@ async def test_invite_candidate_sends_personal_link(api: ApiClient, inbox: Inbox
     assert created["link"] in mail.get_body(preferencelist=("plain",)).get_content()
     assert (
         await db.fetchval(
-            "SELECT count(*) FROM candidates WHERE token_hash::text LIKE $1", f"%{token}%"
+            "SELECT count(*) FROM candidate_links WHERE token_hash::text LIKE $1", f"%{token}%"
         )
         == 0
     )
+    assert await db.fetchval("SELECT purpose FROM candidate_links") == "invitation"
     r = await api.post(
         f"/api/v1/interviews/{interview['id']}/candidates",
         json={"name": "Cora again", "email": "CORA@example.com"},
@@ -172,6 +176,11 @@ async def test_accommodations_resend_and_revoke(api: ApiClient, inbox: Inbox) ->
     assert (r.status_code, r.json()["error"]) == (422, "deadline_past")
     resent = (await api.post(f"/api/v1/candidates/{cid}/resend")).json()
     assert resent["link"] != created["link"]
+    # Both links open the interview: a resend adds a link and revokes none.
+    async with httpx.AsyncClient(base_url=api.http.base_url) as http:
+        for link in (created["link"], resent["link"]):
+            c = CandidateClient(http, link.rsplit("/", 1)[1])
+            assert (await c.get("/session")).status_code == 200, link
     await inbox.wait_for(
         lambda m: (
             m["To"] == "dee@example.com"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient
@@ -77,11 +78,15 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
     path = f"/api/v1/interviews/{interview_id}/comparison"
     for _ in range(300):  # the evaluator works after each answer is committed
         body = (await api.get(path, params={"candidate": chosen})).json()
-        if all(c["overall_score"] is not None for c in body["candidates"]):
+        cells = [c["answers"][0]["criteria"][0] for c in body["candidates"]]
+        if all(cell["covered"] is not None for cell in cells):
             break
         await asyncio.sleep(0.1)
     by_name = {c["name"]: c for c in body["candidates"]}
-    assert [c["name"] for c in body["candidates"]] == ["Strong Sam", '=HYPERLINK("x")', "Weak Wes"]
+    # The local evaluator lists coverage, no score: nothing ranks by it (sorting "by score"
+    # without any judged score leaves the names in order).
+    assert [c["name"] for c in body["candidates"]] == ['=HYPERLINK("x")', "Strong Sam", "Weak Wes"]
+    assert all(c["overall_score"] is None for c in body["candidates"])
     assert body["questions"][0]["criteria"] == ["Empathy", "Resolution"]
     sam = by_name["Strong Sam"]["answers"][0]
     evaluation = await db.fetchval(
@@ -90,8 +95,10 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
         uuid.UUID(ids["Strong Sam"]),
     )
     evaluation = json.loads(evaluation) if isinstance(evaluation, str) else evaluation
-    assert sam["overall"] == evaluation["overall"] == by_name["Strong Sam"]["overall_score"]
-    assert [c["score"] for c in sam["criteria"]] == [c["score"] for c in evaluation["criteria"]]
+    assert sam["overall"] is None and evaluation["overall"] is None
+    assert [c["score"] for c in sam["criteria"]] == [None, None]
+    assert [c["covered"] for c in sam["criteria"]] == [c["covered"] for c in evaluation["criteria"]]
+    assert by_name["Weak Wes"]["answers"][0]["criteria"][0]["covered"] == []
     assert sam["excerpt"] == STRONG and sam["status"] == "submitted"
 
     # The team rates Wes above the others: sorting by team rating puts him first.
@@ -109,7 +116,9 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
     assert wes["team_rating"] == 5.0
     assert wes["answers"][0]["criteria"][0] == {
         "criterion": "Empathy",
-        "score": wes["answers"][0]["criteria"][0]["score"],
+        "score": None,
+        "covered": [],
+        "missing": ["empathy", "listens", "customer", "acknowledges", "frustration"],
         "team_average": 5.0,
         "team_count": 1,
         "mine": 5,
@@ -141,8 +150,13 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
     assert wes_row["status"] == "completed" and wes_row["decision"] == "advance"
     assert wes_row["shortlisted"] == "yes" and rows[1]["shortlisted"] == ""
     assert wes_row["Q1 Empathy team rating"] == "5.0" and wes_row["Q1 Resolution team rating"] == ""
-    assert float(rows[1]["Q1 Empathy score"]) == evaluation["criteria"][0]["score"]
-    assert float(rows[1]["overall_score"]) == evaluation["overall"]
+    assert rows[1]["Q1 Empathy score"] == "" and rows[1]["overall_score"] == ""
+    mentioned = "; ".join(evaluation["criteria"][0]["covered"])
+    assert (
+        rows[1]["Q1 Empathy key points mentioned"]
+        == mentioned
+        == ("listens; customer; acknowledges; frustration")
+    )
     assert wes_row["completed_at"].startswith(str(datetime.now(UTC).year))
 
     # The printable report: the answer, evaluation evidence, ratings and decisions, escaped.
@@ -151,10 +165,26 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
     assert "<h1>Strong Sam</h1>" in page and STRONG in page
-    assert "Empathy: " in page and "&lt;b&gt;Calm&lt;/b&gt;" in page and "<b>Calm" not in page
+    assert "<strong>Empathy</strong> — Mentions 4 of the 5 key points" in page
+    assert "/ 5" not in page and "FAIRVIEW_LLM_BASE_URL" in page  # no grade; how to get one
+    assert "&lt;b&gt;Calm&lt;/b&gt;" in page and "<b>Calm" not in page
     assert "<td>Empathy</td><td>2.0</td><td>1</td>" in page
     page = (await api.get(f"/api/v1/candidates/{ids['Weak Wes']}/report")).text
-    assert "<strong>advance</strong> by Ada" in page
+    assert "advance</strong> by Ada" in page
+
+    # The same report as a PDF made on the server, read back with pypdf (Cyrillic included).
+    await api.post(f"/api/v1/candidates/{ids['Strong Sam']}/comments", json={"body": "Спокоен"})
+    r = await api.get(f"/api/v1/candidates/{ids['Strong Sam']}/report.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(r.content))
+    text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    words = " ".join(text.split())
+    assert "Strong Sam" in words and "Support lead" in words
+    assert " ".join(STRONG.split()[:6]) in words
+    assert "Empathy — Mentions 4 of the 5 key points" in words and "Team ratings" in words
+    assert "<b>Calm</b>" in words and "FAIRVIEW_LLM_BASE_URL" in words
+    assert "Спокоен" in words and "Decisions" in words
+    assert (await api.get(f"/api/v1/candidates/{uuid.uuid4()}/report.pdf")).status_code == 404
 
 
 async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any) -> None:

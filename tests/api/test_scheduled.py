@@ -52,7 +52,7 @@ async def test_a_reminder_goes_out_once_at_the_right_time(
     fresh = CandidateClient(httpx.AsyncClient(base_url=server), link.rsplit("/", 1)[1])
     assert (await fresh.get("/session")).status_code == 200
     old = CandidateClient(httpx.AsyncClient(base_url=server), token)
-    assert (await old.get("/session")).status_code == 404  # the reminder's link replaces it
+    assert (await old.get("/session")).status_code == 200  # the invitation's link still works
 
 
 async def test_no_reminder_when_turned_off_or_finished(
@@ -100,6 +100,12 @@ async def test_overdue_invitations_expire_but_interviews_in_progress_finish(
     assert events == 1
     gone = CandidateClient(httpx.AsyncClient(base_url=server), first)
     assert (await gone.get("/session")).status_code == 410
+    # Dan may finish within the grace period after the deadline; after it, the invitation ends.
+    assert await expire_overdue(database, deadline + timedelta(minutes=119)) == 0
+    assert await expire_overdue(database, deadline + timedelta(minutes=121)) == 1
+    assert await db.fetchval("SELECT status FROM candidates WHERE email = 'dan@example.com'") == (
+        "expired"
+    )
 
 
 async def test_abandoned_recordings_are_closed(db: Any, database: Database, api: ApiClient) -> None:

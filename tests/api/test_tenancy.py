@@ -21,6 +21,7 @@ TOKEN_ROUTES = (
     "/api/v1/admin",
     "/api/v1/candidate/",
     "/api/v1/public-interviews/",
+    "/api/v1/rights/",  # the candidate's own page, by the signed link in their email
     "/api/v1/shared/",
     "/whip/",
 )
@@ -39,6 +40,7 @@ TABLES = [
     "share_links",
     "share_accesses",
     "shortlist",
+    "candidate_requests",
 ]
 
 
@@ -139,6 +141,12 @@ async def two_orgs(
         uuid.UUID(b_me["user"]["id"]),
         uuid.UUID(cand["candidate"]["id"]),
     )
+    request_id = await db.fetchval(
+        "INSERT INTO candidate_requests (id, organization_id, candidate_id, kind)"
+        " VALUES (gen_random_uuid(), $1, $2, 'human_review') RETURNING id",
+        uuid.UUID(b_me["organization"]["id"]),
+        uuid.UUID(cand["candidate"]["id"]),
+    )
     share = (
         await b.post(
             f"/api/v1/interviews/{interview['id']}/shares",
@@ -147,11 +155,13 @@ async def two_orgs(
     ).json()
     return {
         "share_id": share["share"]["id"],
+        "request_id": str(request_id),
         "notification_id": str(notification_id),
         "endpoint_id": endpoint["id"],
         "delivery_id": str(delivery_id),
         "answer_id": attempt["answer_id"],
         "kind": "playback",
+        "segment": 1,
         "interview_id": interview["id"],
         "candidate_id": cand["candidate"]["id"],
         "user_id": r.json()["user"]["id"],
@@ -169,7 +179,7 @@ async def test_every_route_hides_other_organizations(
     components = schema.get("components", {}).get("schemas", {})
     before = await snapshot(db)
     checked = []
-    b_values = [str(v) for v in two_orgs.values()] + [
+    b_values = [str(v) for k, v in two_orgs.items() if k != "segment"] + [
         "bob@b.example",
         "carl@b.example",
         "cy@b.example",

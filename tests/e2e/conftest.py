@@ -17,7 +17,7 @@ import pytest
 from fairview.settings import ROOT
 from streaming.broker import port_open
 from tests.api_client import PASSWORD
-from tests.services import REDIS_URL, Inbox, free_port, unavailable
+from tests.services import REDIS_URL, Inbox, body_text, free_port, link_in, unavailable
 
 CHROMIUM = os.environ.get("FAIRVIEW_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,19 +45,35 @@ MEDIA_ARGS = [
 async def sign_up(
     page: Any,
     product: str,
+    inbox: Inbox,
     org: str = "Acme Hiring",
     name: str = "Ada Lovelace",
     email: str = "ada@example.com",
 ) -> None:
-    """Create an account in the browser as a new customer would; ends on the Interviews page."""
-    from playwright.async_api import expect
+    """Create an account in the browser as a new customer would, confirm the address from the
+    email; ends on the Interviews page."""
 
+    seen = len(inbox.messages)
     await page.goto(f"{product}/signup")
     await page.get_by_label("Organization name").fill(org)
     await page.get_by_label("Your name").fill(name)
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Create account").click()
+    await confirm_email(page, inbox, email, seen)
+
+
+async def confirm_email(page: Any, inbox: Inbox, email: str, seen: int) -> None:
+    """After "Create account": the page says to check the email; its link logs in."""
+    from playwright.async_api import expect
+
+    await expect(page.get_by_text("Check your email")).to_be_visible()
+    mail = await inbox.wait_for(
+        lambda m: m["To"] == email and "/verify-email?token=" in body_text(m), since=seen
+    )
+    await page.goto(link_in(mail, "verify-email"))
+    await expect(page.get_by_text("Your email is confirmed")).to_be_visible()
+    await page.get_by_role("link", name="Continue").click()
     await expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
 
 

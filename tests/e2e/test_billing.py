@@ -56,7 +56,7 @@ async def test_owner_upgrades_and_manages_billing(
     product: str, browser: Any, inbox: Inbox, replay: tuple[str, StripeReplay]
 ) -> None:
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(page, product)
+    await sign_up(page, product, inbox)
 
     await page.get_by_role("link", name="Billing").click()
     await expect(page.get_by_test_id("plan")).to_contain_text("Your plan: Free")

@@ -43,7 +43,7 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     product: str, browser: Any, inbox: Inbox, db: Any, objects_dir: Path
 ) -> None:
     recruiter = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(recruiter, product)
+    await sign_up(recruiter, product, inbox)
 
     await expect(recruiter.get_by_role("heading", name="Interviews")).to_be_visible()
     await recruiter.get_by_label("Title").fill("Support lead")
@@ -159,10 +159,10 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     # The transcript of record, and the AI evaluation (an LLM behind an OpenAI-compatible API)
     # with evidence quoted from it at its own times; the page renders both and the summary.
     await expect(first.locator(".evaluation")).to_contain_text(
-        "AI evaluation of the answer's content by smollm2", timeout=120_000
+        "AI evaluation of the answer's content by smollm2", timeout=300_000
     )
     await expect(recruiter.get_by_test_id("summary")).to_contain_text(
-        "Summary across answers", timeout=120_000
+        "Summary across answers", timeout=300_000
     )
     transcript, evaluation = await db.fetchrow(
         "SELECT t.text, e.result FROM transcripts t JOIN evaluations e USING (answer_id)"

@@ -21,7 +21,7 @@ async def test_the_bell_rings_live_and_unsubscribing_takes_one_click(
     product: str, browser: Any, inbox: Inbox
 ) -> None:
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(page, product)
+    await sign_up(page, product, inbox)
     api = ApiClient(httpx.AsyncClient(base_url=product, timeout=30))
     assert (await api.log_in("ada@example.com")).status_code == 201
     interview, token = await interview_with_candidate(api, QUESTION)

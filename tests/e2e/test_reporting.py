@@ -11,11 +11,14 @@ from playwright.async_api import expect
 from tests.api.test_reporting import MIDDLE, RUBRIC_Q, STRONG, WEAK, answer, interview, invite
 from tests.api_client import ApiClient
 from tests.e2e.conftest import ARTIFACTS, sign_up
+from tests.services import Inbox
 
 
-async def test_compare_three_candidates_and_see_the_funnel(product: str, browser: Any) -> None:
+async def test_compare_three_candidates_and_see_the_funnel(
+    product: str, browser: Any, inbox: Inbox
+) -> None:
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(page, product)
+    await sign_up(page, product, inbox)
     api = ApiClient(httpx.AsyncClient(base_url=product, timeout=30))
     assert (await api.log_in("ada@example.com")).status_code == 201
     interview_id = await interview(api, [RUBRIC_Q])

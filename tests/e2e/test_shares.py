@@ -12,11 +12,14 @@ from playwright.async_api import expect
 from tests.api.test_reporting import MIDDLE, RUBRIC_Q, STRONG, answer, interview, invite
 from tests.api_client import ApiClient
 from tests.e2e.conftest import ARTIFACTS, sign_up
+from tests.services import Inbox
 
 
-async def test_blind_share_link_for_a_guest(product: str, browser: Any, db: Any) -> None:
+async def test_blind_share_link_for_a_guest(
+    product: str, browser: Any, db: Any, inbox: Inbox
+) -> None:
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(page, product)
+    await sign_up(page, product, inbox)
     api = ApiClient(httpx.AsyncClient(base_url=product, timeout=30))
     assert (await api.log_in("ada@example.com")).status_code == 201
     interview_id = await interview(api, [RUBRIC_Q])

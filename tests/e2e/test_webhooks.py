@@ -13,6 +13,7 @@ from standardwebhooks import Webhook
 from tests.api.test_webhooks import Receiver
 from tests.e2e.conftest import ARTIFACTS, sign_up
 from tests.http_server import serve
+from tests.services import Inbox
 
 
 @pytest.fixture
@@ -28,11 +29,11 @@ def product_env() -> dict[str, str]:
 
 
 async def test_admin_adds_an_endpoint_and_sends_a_test_event(
-    product: str, browser: Any, receiver: tuple[str, Receiver]
+    product: str, browser: Any, receiver: tuple[str, Receiver], inbox: Inbox
 ) -> None:
     url, r = receiver
     page = await (await browser.new_context(locale="en-US")).new_page()
-    await sign_up(page, product)
+    await sign_up(page, product, inbox)
 
     await page.get_by_role("link", name="Webhooks").click()
     await page.get_by_label("Endpoint URL").fill(url)

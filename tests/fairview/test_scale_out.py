@@ -29,7 +29,7 @@ from ingest.client import publish, wait_until_ended
 from streaming.bus import PARTITIONS, PIPELINE
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient
-from tests.services import free_port
+from tests.services import OutboxDir, free_port
 from tests.speech import SPEECH_TEXT, SPEECH_WAV, wer
 
 WORKERS = 3
@@ -154,7 +154,12 @@ async def cluster(
         )
         for i, port in enumerate(ingest_ports)
     ]
-    workers = [Process(f"worker-{i}", "worker", env, tmp_path) for i in range(WORKERS)]
+    workers = [
+        Process(
+            f"worker-{i}", "worker", {**env, "FAIRVIEW_WORKER_PORT": str(free_port())}, tmp_path
+        )
+        for i in range(WORKERS)
+    ]
     everyone = [api, *ingests, *workers]
     try:
         for p in everyone:
@@ -231,7 +236,7 @@ async def test_workers_share_the_work_and_a_killed_worker_loses_nothing(
         httpx.AsyncClient(base_url=cluster["api"], timeout=60) as http,
         httpx.AsyncClient(timeout=120) as whip,
     ):
-        api = ApiClient(http)
+        api = ApiClient(http, OutboxDir(tmp_path / "outbox"))
         await api.sign_up()
         answers = await answer_for_each_worker(api, http, workers, at_least=5)
         long_answer = answers[0][1]["answer_id"]

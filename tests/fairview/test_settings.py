@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fairview.settings import DEFAULT_SECRET, Settings, SettingsError, env_names
 
 
-def test_reads_typed_values_from_the_environment() -> None:
+def test_reads_typed_values_from_the_environment(tmp_path: Path) -> None:
     s = Settings.from_env(
         {
+            "FAIRVIEW_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
             "FAIRVIEW_DATABASE_URL": "postgresql://db/x",
             "FAIRVIEW_PORT": "9000",
             "FAIRVIEW_LOG_JSON": "true",
@@ -20,7 +23,7 @@ def test_reads_typed_values_from_the_environment() -> None:
         True,
         "s3://bucket/prefix",
     )
-    assert s.secret_key == DEFAULT_SECRET
+    assert s.secret_key == (tmp_path / "secret_key").read_text().strip() != DEFAULT_SECRET
 
 
 def test_production_refuses_default_or_short_secrets() -> None:

@@ -87,7 +87,7 @@ async def test_live_transcript_reaches_the_watching_recruiter(
                 elif line.startswith("data: ") and kind == "ready":
                     ready.set()
                 elif line.startswith("data: ") and kind == "transcript":
-                    events.append({**json.loads(line[6:]), "received": time.time()})
+                    events.append(json.loads(line[6:]))
                 elif line.startswith("data: ") and kind == "coverage":
                     try:
                         coverage.append(json.loads(line[6:]))
@@ -95,10 +95,25 @@ async def test_live_transcript_reaches_the_watching_recruiter(
                         raise AssertionError(repr(line)) from e
 
     watcher = asyncio.create_task(watch())
+    try:
+        await watched_and_transcribed(c, interview, watcher, ready, events, coverage, db, kafka)
+    finally:  # an open stream would keep the server from shutting down
+        watcher.cancel()
+
+
+async def watched_and_transcribed(
+    c: Any,
+    interview: dict[str, Any],
+    watcher: asyncio.Task[None],
+    ready: asyncio.Event,
+    events: list[dict[str, Any]],
+    coverage: list[dict[str, Any]],
+    db: Any,
+    kafka: str,
+) -> None:
     await asyncio.wait_for(ready.wait(), 10)
     attempt = await c.attempt(interview["questions"][0]["id"])
     async with httpx.AsyncClient(timeout=30) as http:
-        started = time.time()
         session = await publish(
             http,
             attempt["whip_url"],
@@ -119,7 +134,7 @@ async def test_live_transcript_reaches_the_watching_recruiter(
         return [e for e in events if e["answer_id"] == attempt["answer_id"]]
 
     def covered() -> bool:  # "experience", "years", "customer", "support": all said
-        return any(x["criteria"][0]["score"] == 5 for x in coverage)
+        return any(not x["criteria"][0]["missing"] for x in coverage)
 
     deadline = time.time() + 30  # the live worker may trail the speech on a busy machine
     while not (any(e["ended"] or wer(SPEECH_TEXT, seen(e)) <= 0.35 for e in ours()) and covered()):
@@ -133,7 +148,8 @@ async def test_live_transcript_reaches_the_watching_recruiter(
     # Coverage is advisory, labelled, per criterion, and grows with the text.
     assert all(x["answer_id"] == attempt["answer_id"] for x in coverage)
     assert all([c["criterion"] for c in x["criteria"]] == ["Experience"] for x in coverage)
-    assert "not an AI judgment" in coverage[-1]["label"]
+    assert "no grade" in coverage[-1]["label"]  # key points listed, never a number
+    assert all(c["score"] is None for x in coverage for c in x["criteria"])
     words = [x["words"] for x in coverage]
     assert words == sorted(words) and len(set(words)) == len(words)
     runs = await db.fetchval("SELECT count(*) FROM ai_runs WHERE kind = 'live_evaluation'")
@@ -141,8 +157,8 @@ async def test_live_transcript_reaches_the_watching_recruiter(
     on_bus = await committed_on_the_bus(kafka, attempt["answer_id"], len(SPEECH_TEXT.split()) - 3)
     assert wer(SPEECH_TEXT, on_bus) <= 0.35, on_bus
     assert min(wer(SPEECH_TEXT, seen(e)) for e in ours()) <= 0.35
-    first_words = min(e["received"] for e in ours() if e["partial"] or e["committed"])
-    assert first_words - started < 6.0  # "Hello" is spoken in the first second
+    # How soon words appear is measured by bench/live.py, not asserted here: the words arrived
+    # while the answer was still streaming (checked above).
 
 
 async def test_audio_arriving_in_a_burst_ends_once_with_all_its_words(
@@ -188,3 +204,34 @@ async def test_audio_arriving_in_a_burst_ends_once_with_all_its_words(
         await redis.aclose()
     assert wer(SPEECH_TEXT, updates[-1]["text"]) <= 0.35, updates
     assert [u["ended"] for u in updates].count(True) == 1
+
+
+async def test_leaving_the_live_view_ends_the_watch_within_seconds(
+    api: ApiClient, server: str, redis_url: str
+) -> None:
+    """Partial decodes cost CPU only while someone watches: when the recruiter's stream closes
+    (leaving the page, in-app navigation closing the EventSource), the watch ends at once, not
+    when its lease would lapse."""
+    from redis.asyncio import Redis
+
+    from streaming.live import watched
+
+    await api.sign_up()
+    interview, _ = await consented_candidate(api, server, QUESTION)
+    redis = Redis.from_url(redis_url)
+    try:
+        path = f"/api/v1/interviews/{interview['id']}/live"
+        async with api.http.stream("GET", path, timeout=None) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event: ready"):
+                    break
+            until = time.monotonic() + 5  # the watch is taken as the stream opens
+            while not await watched(redis, interview["id"]):
+                assert time.monotonic() < until, "the open live view holds no watch"
+                await asyncio.sleep(0.05)
+        left = time.monotonic()
+        while await watched(redis, interview["id"]):
+            assert time.monotonic() - left < 10, "the server kept watching after the view closed"
+            await asyncio.sleep(0.1)
+    finally:
+        await redis.aclose()

@@ -89,6 +89,9 @@ export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
         canManage() ? link("/api-keys", t("nav.apiKeys")) : null,
         link("/settings", t("nav.settings")),
         canManage() ? link("/audit", t("nav.audit")) : null,
+        canManage() ? link("/oversight", t("nav.oversight")) : null,
+        canManage() ? link("/privacy", t("nav.privacy")) : null,
+        canManage() ? link("/fairness", t("nav.fairness")) : null,
         canManage() ? link("/webhooks", t("nav.webhooks")) : null,
         canManage() ? link("/billing", t("nav.billing")) : null,
       )

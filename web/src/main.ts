@@ -7,6 +7,10 @@ import { apiKeys } from "./pages/apiKeys";
 import { candidateApp, joinPublic } from "./pages/candidate";
 import { interviewDetail, interviewList } from "./pages/interviews";
 import { audit } from "./pages/audit";
+import { oversight } from "./pages/oversight";
+import { privacy } from "./pages/privacy";
+import { fairness } from "./pages/fairness";
+import { rightsPage } from "./pages/rights";
 import { billing } from "./pages/billing";
 import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
@@ -39,6 +43,10 @@ const routes: Route[] = [
   { path: "/api-keys", render: apiKeys },
   { path: "/settings", render: settings },
   { path: "/audit", render: audit },
+  { path: "/oversight", render: oversight },
+  { path: "/privacy", render: privacy },
+  { path: "/fairness", render: fairness },
+  { path: "/rights/:token", render: rightsPage, public: true, bare: true },
   { path: "/billing", render: billing },
   { path: "/webhooks", render: webhooks },
 ];

@@ -30,8 +30,13 @@ export function match(routes: Route[], pathname: string): { route: Route; params
 type Listener = () => void;
 const listeners: Listener[] = [];
 
-export function onNavigate(listener: Listener): void {
+/** Calls ``listener`` after every in-app navigation; returns a function that stops it. */
+export function onNavigate(listener: Listener): () => void {
   listeners.push(listener);
+  return () => {
+    const i = listeners.indexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  };
 }
 
 export function navigate(to: string, replace = false): void {

@@ -123,6 +123,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/adverse-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Adverse-impact report of the organization */
+        get: operations["ApiV1AdverseImpactOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adverse-impact.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the organization's adverse-impact report as CSV */
+        get: operations["ApiV1AdverseImpactCsvOrganizationCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reviewer overrides of AI scores */
+        get: operations["ApiV1AiOverridesOverrides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit of AI runs */
+        get: operations["ApiV1AiRunsAiRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-runs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export AI runs as CSV */
+        get: operations["ApiV1AiRunsCsvExportAiRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/answers/{answer_id}/ratings": {
         parameters: {
             query?: never;
@@ -133,6 +218,23 @@ export interface paths {
         get?: never;
         /** Rate an answer */
         put: operations["ApiV1AnswersAnswerIdRatingsRate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/answers/{answer_id}/recording/{segment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Answer recording */
+        get: operations["ApiV1AnswersAnswerIdRecordingSegmentRecording"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -413,6 +515,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidate-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Candidates' requests */
+        get: operations["ApiV1CandidateRequestsCandidateRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate-requests/{request_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a candidate's request handled */
+        post: operations["ApiV1CandidateRequestsRequestIdResolveResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidate/ai-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** InterviewNotice */
+        get: operations["ApiV1CandidateAiNoticeInterviewNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidate/answers/{answer_id}": {
         parameters: {
             query?: never;
@@ -515,6 +668,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidate/self-identification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the candidate may and did self-identify */
+        get: operations["ApiV1CandidateSelfIdentificationShow"];
+        /** Self-identify (optional) */
+        put: operations["ApiV1CandidateSelfIdentificationAnswer"];
+        post?: never;
+        /** Withdraw the self-identification */
+        delete: operations["ApiV1CandidateSelfIdentificationWithdraw"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidate/session": {
         parameters: {
             query?: never;
@@ -601,6 +773,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidates/{candidate_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A candidate's data as a zip */
+        get: operations["ApiV1CandidatesCandidateIdExportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidates/{candidate_id}/report": {
         parameters: {
             query?: never;
@@ -610,6 +799,23 @@ export interface paths {
         };
         /** Printable candidate report */
         get: operations["ApiV1CandidatesCandidateIdReportReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/candidates/{candidate_id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Candidate report as PDF */
+        get: operations["ApiV1CandidatesCandidateIdReportPdfReportPdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -665,6 +871,24 @@ export interface paths {
         post?: never;
         /** Take a candidate off the shortlist */
         delete: operations["ApiV1CandidatesCandidateIdShortlistUnstar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AI oversight settings */
+        get: operations["ApiV1ComplianceSettingsGetSettings"];
+        /** Switch AI evaluation for the organization */
+        put: operations["ApiV1ComplianceSettingsPutSettings"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -776,6 +1000,58 @@ export interface paths {
         patch: operations["ApiV1InterviewsInterviewIdUpdate"];
         trace?: never;
     };
+    "/api/v1/interviews/{interview_id}/adverse-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Adverse-impact report of an interview */
+        get: operations["ApiV1InterviewsInterviewIdAdverseImpactInterview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interviews/{interview_id}/adverse-impact.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export an interview's adverse-impact report as CSV */
+        get: operations["ApiV1InterviewsInterviewIdAdverseImpactCsvInterviewCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interviews/{interview_id}/ai-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The interview's AI switch */
+        get: operations["ApiV1InterviewsInterviewIdAiSettingsGetInterviewAi"];
+        /** Switch AI evaluation for one interview */
+        put: operations["ApiV1InterviewsInterviewIdAiSettingsPutInterviewAi"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interviews/{interview_id}/candidates": {
         parameters: {
             query?: never;
@@ -805,6 +1081,23 @@ export interface paths {
         get: operations["ApiV1InterviewsInterviewIdCandidatesCsvExportCsv"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interviews/{interview_id}/candidates/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Act on several candidates */
+        post: operations["ApiV1InterviewsInterviewIdCandidatesBulkBulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1121,6 +1414,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Candidates' data requests */
+        get: operations["ApiV1PrivacyRequestsListRequests"];
+        put?: never;
+        /** Record a data request made another way */
+        post: operations["ApiV1PrivacyRequestsAddRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetRequest */
+        get: operations["ApiV1PrivacyRequestsRequestIdGetRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/requests/{request_id}/erase-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Carry out a pending erasure now */
+        post: operations["ApiV1PrivacyRequestsRequestIdEraseNowEraseNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's retention schedule */
+        get: operations["ApiV1PrivacyRetentionGetRetention"];
+        /** Set the retention schedule */
+        put: operations["ApiV1PrivacyRetentionPutRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the next retention run removes */
+        get: operations["ApiV1PrivacyRetentionPreviewPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public-interviews/{token}": {
         parameters: {
             query?: never;
@@ -1149,6 +1529,75 @@ export interface paths {
         put?: never;
         /** Join */
         post: operations["ApiV1PublicInterviewsTokenJoinJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rights/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rights */
+        get: operations["ApiV1RightsTokenRights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rights/{token}/data-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** MyRequests */
+        get: operations["ApiV1RightsTokenDataRequestsMyRequests"];
+        put?: never;
+        /** Ask */
+        post: operations["ApiV1RightsTokenDataRequestsAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rights/{token}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export */
+        get: operations["ApiV1RightsTokenExportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rights/{token}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask */
+        post: operations["ApiV1RightsTokenRequestsAsk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1531,6 +1980,53 @@ export interface components {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
         };
+        /** AiOverride */
+        AiOverride: {
+            ai_score: number;
+            answer_id: string | null;
+            candidate: string;
+            /** Format: uuid */
+            candidate_id: string;
+            /** Format: date-time */
+            created_at: string;
+            criterion: string | null;
+            human_value: string;
+            id: number;
+            /** @enum {string} */
+            kind: "rating" | "decision";
+            reviewer: string | null;
+        };
+        /** AiOverridePage */
+        AiOverridePage: {
+            items: components["schemas"]["AiOverride"][];
+            next_cursor: string | null;
+        };
+        /** AiRun */
+        AiRun: {
+            answer_id: string | null;
+            candidate_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            error: string | null;
+            id: number;
+            input_hash: string;
+            kind: string;
+            latency_ms: number;
+            model: string;
+            output: {
+                [key: string]: unknown;
+            };
+            prompt_version: string | null;
+            provider: string;
+            tokens_in: number | null;
+            tokens_out: number | null;
+        };
+        /** AiRunPage */
+        AiRunPage: {
+            items: components["schemas"]["AiRun"][];
+            models: string[];
+            next_cursor: string | null;
+        };
         /** AnswerCell */
         AnswerCell: {
             answer_id: string | null;
@@ -1542,17 +2038,33 @@ export interface components {
             question_id: string;
             status: string | null;
         };
+        /** AnswerQuality */
+        AnswerQuality: {
+            audio_lost_ms: number;
+            frozen_ms: number;
+            packet_loss_pct: number;
+            silence_ms: number;
+        };
         /** AnswerReview */
         AnswerReview: {
             attempt: number;
             duration_ms: number;
             evaluation: components["schemas"]["EvaluationOut"] | null;
+            /** @default false */
+            evaluation_held?: boolean;
+            evaluation_views?: components["schemas"]["EvaluationView"][];
+            failure_code?: string | null;
             failure_reason: string | null;
             /** Format: uuid */
             id: string;
+            playback_error?: string | null;
+            /** @enum {null|string} */
+            playback_status?: "pending" | "running" | "ready" | "failed" | null;
             playback_url: string | null;
             poster_url: string | null;
+            quality?: components["schemas"]["AnswerQuality"] | null;
             ratings: components["schemas"]["CriterionRatings"][];
+            recording_urls?: string[];
             status: string;
             text_answer: string | null;
             transcript: components["schemas"]["TranscriptOut"] | null;
@@ -1560,6 +2072,7 @@ export interface components {
         /** AnswerState */
         AnswerState: {
             duration_ms: number;
+            failure_code?: string | null;
             failure_reason: string | null;
             /** Format: uuid */
             id: string;
@@ -1633,6 +2146,38 @@ export interface components {
             status: string;
             usage: components["schemas"]["UsageOut"][];
         };
+        /**
+         * BulkAction
+         * @example {
+         *       "action": "decide",
+         *       "candidate_ids": [
+         *         "0b9f3a52-8d1e-4c1a-9a57-2f0e6c1d4b7e"
+         *       ],
+         *       "decision": "hold",
+         *       "note": "Waiting for the second round."
+         *     }
+         */
+        BulkAction: {
+            /** @enum {string} */
+            action: "resend" | "revoke" | "decide";
+            candidate_ids: string[];
+            /** @enum {null|string} */
+            decision?: "advance" | "hold" | "reject" | null;
+            /** @default  */
+            note?: string;
+        };
+        /** BulkFailure */
+        BulkFailure: {
+            /** Format: uuid */
+            candidate_id: string;
+            detail: string;
+            error: string;
+        };
+        /** BulkResult */
+        BulkResult: {
+            done: string[];
+            failed: components["schemas"]["BulkFailure"][];
+        };
         /** CandidateCounts */
         CandidateCounts: {
             /** @default 0 */
@@ -1652,6 +2197,30 @@ export interface components {
         CandidateCreated: {
             candidate: components["schemas"]["CandidateOut"];
             link: string;
+        };
+        /** CandidateDataRequest */
+        CandidateDataRequest: {
+            completed_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            due_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure" | "media_erasure";
+            /** @enum {string} */
+            status: "pending" | "awaiting_receipt" | "completed";
+        };
+        /** CandidateDataRequestIn */
+        CandidateDataRequestIn: {
+            /** @enum {string} */
+            kind: "export" | "erasure";
+        };
+        /** CandidateDataRequests */
+        CandidateDataRequests: {
+            export_url: string;
+            items: components["schemas"]["CandidateDataRequest"][];
         };
         /**
          * CandidateIn
@@ -1687,6 +2256,21 @@ export interface components {
             organization: string;
             title: string;
         };
+        /** CandidateNotice */
+        CandidateNotice: {
+            ai_active: boolean;
+            ai_consent: boolean | null;
+            ai_off_reason: string | null;
+            engine: string;
+            evaluates: components["schemas"]["NoticeQuestion"][];
+            interview: string;
+            language: string;
+            name: string;
+            never: string[];
+            organization: string;
+            requests: string[];
+            rights_link: string | null;
+        };
         /** CandidateOut */
         CandidateOut: {
             ai_consent: boolean | null;
@@ -1695,6 +2279,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             deadline: string | null;
+            /** @enum {null|string} */
+            decision?: "advance" | "hold" | "reject" | null;
             email: string;
             extra_retakes: number;
             extra_time_factor: number;
@@ -1705,6 +2291,7 @@ export interface components {
             invitation_email?: components["schemas"]["InvitationEmail"] | null;
             name: string;
             opened_at: string | null;
+            score?: number | null;
             /** @enum {string} */
             source: "invited" | "public_link" | "import";
             started_at: string | null;
@@ -1734,6 +2321,35 @@ export interface components {
             think_seconds: number;
             time_limit_seconds: number;
         };
+        /** CandidateRequest */
+        CandidateRequest: {
+            candidate: string;
+            /** Format: uuid */
+            candidate_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            interview_id: string;
+            /** @enum {string} */
+            kind: "human_review" | "accommodation";
+            message: string;
+            resolved_at: string | null;
+            resolved_by: string | null;
+        };
+        /** CandidateRequestIn */
+        CandidateRequestIn: {
+            /** @enum {string} */
+            kind: "human_review" | "accommodation";
+            /** @default  */
+            message?: string;
+        };
+        /** CandidateRequestPage */
+        CandidateRequestPage: {
+            items: components["schemas"]["CandidateRequest"][];
+            next_cursor: string | null;
+        };
         /** CandidateReview */
         CandidateReview: {
             candidate: components["schemas"]["CandidateOut"];
@@ -1741,7 +2357,11 @@ export interface components {
             decisions: components["schemas"]["DecisionOut"][];
             interview_title: string;
             questions: components["schemas"]["QuestionReview"][];
+            /** @default false */
+            review_first?: boolean;
             summary: components["schemas"]["SummaryOut"] | null;
+            /** @default false */
+            summary_held?: boolean;
         };
         /** CandidateSession */
         CandidateSession: {
@@ -1766,6 +2386,19 @@ export interface components {
             deadline?: string | null;
             extra_retakes?: number;
             extra_time_factor?: number;
+        };
+        /** CategoryRow */
+        CategoryRow: {
+            category: string;
+            count: number;
+            excluded: string | null;
+            four_fifths: boolean;
+            impact_ratio: number | null;
+            label: string;
+            rate: number;
+            selected: number;
+            share: number;
+            small_sample: boolean;
         };
         /** Check */
         Check: {
@@ -1815,6 +2448,10 @@ export interface components {
             interview_id: string;
             questions: components["schemas"]["ComparedQuestion"][];
         };
+        /** ComplianceSettings */
+        ComplianceSettings: {
+            ai_evaluation: boolean;
+        };
         /** Consent */
         Consent: {
             ai: boolean;
@@ -1823,8 +2460,10 @@ export interface components {
         };
         /** CriterionCell */
         CriterionCell: {
+            covered: string[] | null;
             criterion: string;
             mine: number | null;
+            missing: string[] | null;
             score: number | null;
             team_average: number | null;
             team_count: number;
@@ -1848,6 +2487,36 @@ export interface components {
             deadline?: string | null;
             /** @default true */
             send_email?: boolean;
+        };
+        /** DataRequest */
+        DataRequest: {
+            candidate: string;
+            /** Format: uuid */
+            candidate_id: string;
+            completed_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            due_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            interview_id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure" | "media_erasure";
+            last_error: string | null;
+            note: string;
+            receipt: components["schemas"]["Receipt"] | null;
+            run_at: string | null;
+            /** @enum {string} */
+            source: "candidate" | "team" | "retention";
+            /** @enum {string} */
+            status: "pending" | "awaiting_receipt" | "completed";
+        };
+        /** DataRequestPage */
+        DataRequestPage: {
+            items: components["schemas"]["DataRequest"][];
+            next_cursor: string | null;
         };
         /** DayCount */
         DayCount: {
@@ -1908,6 +2577,13 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed";
         };
+        /** DimensionTable */
+        DimensionTable: {
+            /** @enum {string} */
+            dimension: "sex" | "race" | "intersection";
+            rows: components["schemas"]["CategoryRow"][];
+            unknown: number;
+        };
         /** EmailPreferences */
         EmailPreferences: {
             /** @default true */
@@ -1918,7 +2594,7 @@ export interface components {
         /** EndpointChange */
         EndpointChange: {
             description?: string | null;
-            events?: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided")[] | null;
+            events?: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided" | "candidate.erased")[] | null;
             /** @enum {null|string} */
             status?: "active" | "disabled" | null;
             url?: string | null;
@@ -1927,7 +2603,7 @@ export interface components {
         EndpointIn: {
             /** @default  */
             description?: string;
-            events: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided")[];
+            events: ("invitation.created" | "invitation.opened" | "interview.completed" | "answer.recorded" | "transcript.ready" | "evaluation.ready" | "candidate.decided" | "candidate.erased")[];
             url: string;
         };
         /** EndpointList */
@@ -1965,7 +2641,14 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @enum {string} */
-            status: "ready" | "failed" | "skipped";
+            status: "ready" | "failed" | "skipped" | "abstained";
+        };
+        /** EvaluationView */
+        EvaluationView: {
+            name: string;
+            rated_before: boolean;
+            /** Format: date-time */
+            shown_at: string;
         };
         /** Following */
         Following: {
@@ -2008,6 +2691,18 @@ export interface components {
         GuestRatingsIn: {
             ratings: components["schemas"]["GuestRating"][];
         };
+        /** ImpactReport */
+        ImpactReport: {
+            completed: number;
+            interview_id: string | null;
+            medians: components["schemas"]["InterviewMedian"][];
+            notes: string[];
+            /** @enum {string} */
+            scope: "interview" | "organization";
+            self_identified: number;
+            stages: components["schemas"]["StageReport"][];
+            title: string;
+        };
         /** ImportResult */
         ImportResult: {
             created: number;
@@ -2018,6 +2713,16 @@ export interface components {
             email: string | null;
             error: string;
             row: number;
+        };
+        /** InterviewAiSettings */
+        InterviewAiSettings: {
+            ai_evaluation: boolean;
+        };
+        /** InterviewAiState */
+        InterviewAiState: {
+            ai_evaluation: boolean;
+            effective: boolean;
+            organization_ai_evaluation: boolean;
         };
         /**
          * InterviewIn
@@ -2076,9 +2781,18 @@ export interface components {
             questions?: components["schemas"]["QuestionIn"][];
             /** @default 24 */
             reminder_hours?: number;
+            /** @default false */
+            review_first?: boolean;
             /** @default  */
             role_description?: string;
             template?: string | null;
+            title: string;
+        };
+        /** InterviewMedian */
+        InterviewMedian: {
+            interview_id: string;
+            median: number;
+            scored: number;
             title: string;
         };
         /** InterviewOut */
@@ -2099,6 +2813,7 @@ export interface components {
             public_link: boolean;
             questions: components["schemas"]["QuestionOut"][];
             reminder_hours: number;
+            review_first: boolean;
             role_description: string;
             /** @enum {string} */
             status: "draft" | "active" | "closed" | "archived";
@@ -2138,6 +2853,7 @@ export interface components {
             intro?: string;
             language?: "en" | "ru";
             reminder_hours?: number;
+            review_first?: boolean;
             role_description?: string;
             title?: string;
         };
@@ -2179,6 +2895,15 @@ export interface components {
             organization_id?: string | null;
             password: string;
         };
+        /** LoopStatus */
+        LoopStatus: {
+            failing_since: string | null;
+            last_error: string | null;
+            last_error_at: string | null;
+            restarts: number;
+            since: string;
+            state: string;
+        };
         /** Me */
         Me: {
             organization: components["schemas"]["OrganizationOut"];
@@ -2203,6 +2928,16 @@ export interface components {
         MemberPage: {
             items: components["schemas"]["MemberOut"][];
             next_cursor: string | null;
+        };
+        /** NoticeCriterion */
+        NoticeCriterion: {
+            name: string;
+            strong_answer: string;
+        };
+        /** NoticeQuestion */
+        NoticeQuestion: {
+            criteria: components["schemas"]["NoticeCriterion"][];
+            position: number;
         };
         /** NotificationData */
         NotificationData: {
@@ -2357,14 +3092,66 @@ export interface components {
         };
         /** Readiness */
         Readiness: {
-            checks: {
+            checks?: {
                 [key: string]: components["schemas"]["Check"];
-            };
+            } | null;
+            failing?: string[] | null;
+            loops?: {
+                [key: string]: components["schemas"]["LoopStatus"];
+            } | null;
             ready: boolean;
+        };
+        /** Receipt */
+        Receipt: {
+            /** Format: uuid */
+            candidate_id: string;
+            /** Format: date-time */
+            erased_at: string;
+            items: components["schemas"]["ReceiptItem"][];
+            objects: string[];
+            /** Format: uuid */
+            request_id: string;
+            /** @enum {string} */
+            scope: "all" | "media";
+        };
+        /** ReceiptItem */
+        ReceiptItem: {
+            /** @enum {string} */
+            action: "deleted" | "anonymised";
+            count: number;
+            what: string;
+            where: string;
         };
         /** RedirectOut */
         RedirectOut: {
             url: string;
+        };
+        /** RetentionCandidate */
+        RetentionCandidate: {
+            /** Format: uuid */
+            candidate_id: string;
+            /** Format: uuid */
+            interview_id: string;
+            /** @enum {string} */
+            scope: "all" | "media";
+            /** Format: date-time */
+            since: string;
+        };
+        /** RetentionPreview */
+        RetentionPreview: {
+            /** Format: date-time */
+            at: string;
+            items: components["schemas"]["RetentionCandidate"][];
+        };
+        /** RetentionSettings */
+        RetentionSettings: {
+            /**
+             * @default completion
+             * @enum {string}
+             */
+            basis?: "completion" | "decision";
+            data_days?: number | null;
+            media_days?: number | null;
         };
         /** RoleUpdate */
         RoleUpdate: {
@@ -2378,6 +3165,18 @@ export interface components {
             strong_answer?: string;
             /** @default 1 */
             weight?: number;
+        };
+        /** SelfIdentificationIn */
+        SelfIdentificationIn: {
+            /** @enum {null|string} */
+            race?: "hispanic_latino" | "white" | "black" | "native_hawaiian_pacific_islander" | "asian" | "native_american_alaska_native" | "two_or_more" | "prefer_not_to_say" | null;
+            /** @enum {null|string} */
+            sex?: "male" | "female" | "prefer_not_to_say" | null;
+        };
+        /** SelfIdentificationState */
+        SelfIdentificationState: {
+            answered: boolean;
+            available: boolean;
         };
         /** ShareAccess */
         ShareAccess: {
@@ -2479,6 +3278,24 @@ export interface components {
             organization_name: string;
             password: string;
         };
+        /** SignUpAccepted */
+        SignUpAccepted: {
+            email: string;
+            /** @default check_email */
+            status?: string;
+        };
+        /** StageReport */
+        StageReport: {
+            available: boolean;
+            definition: string;
+            pending: number;
+            /** @enum {string} */
+            stage: "scoring" | "selection";
+            tables: components["schemas"]["DimensionTable"][];
+            title: string;
+            total: number;
+            warnings: string[];
+        };
         /**
          * StatusChange
          * @example {
@@ -2508,6 +3325,15 @@ export interface components {
         SwitchOrganization: {
             /** Format: uuid */
             organization_id: string;
+        };
+        /** TeamDataRequestIn */
+        TeamDataRequestIn: {
+            /** Format: uuid */
+            candidate_id: string;
+            /** @enum {string} */
+            kind: "export" | "erasure";
+            /** @default  */
+            note?: string;
         };
         /** TeamInvitationIn */
         TeamInvitationIn: {
@@ -3013,6 +3839,260 @@ export interface operations {
             };
         };
     };
+    ApiV1AdverseImpactOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpactReport"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AdverseImpactCsvOrganizationCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AiOverridesOverrides: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-200) */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiOverridePage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AiRunsAiRuns: {
+        parameters: {
+            query?: {
+                candidate?: string | null;
+                kind?: "transcription" | "evaluation" | "live_evaluation" | "summary" | null;
+                model?: string | null;
+                since?: string | null;
+                until?: string | null;
+                /** @description Items per page (1-200) */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiRunPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AiRunsCsvExportAiRuns: {
+        parameters: {
+            query?: {
+                candidate?: string | null;
+                kind?: "transcription" | "evaluation" | "live_evaluation" | "summary" | null;
+                model?: string | null;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1AnswersAnswerIdRatingsRate: {
         parameters: {
             query?: never;
@@ -3073,6 +4153,80 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AnswersAnswerIdRecordingSegmentRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: string;
+                segment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3546,13 +4700,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Document created, URL follows */
-            201: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Me"];
+                    "application/json": components["schemas"]["SignUpAccepted"];
                 };
             };
             /** @description bad_request */
@@ -3565,7 +4719,7 @@ export interface operations {
                 };
             };
             /** @description error */
-            409: {
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3573,8 +4727,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
-            422: {
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3659,10 +4813,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
             };
             /** @description bad_request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3708,6 +4873,15 @@ export interface operations {
             };
             /** @description not_authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3906,6 +5080,182 @@ export interface operations {
             };
             /** @description error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateRequestsCandidateRequests: {
+        parameters: {
+            query?: {
+                open_only?: boolean;
+                /** @description Items per page (1-200) */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateRequestPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateRequestsRequestIdResolveResolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateAiNoticeInterviewNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateNotice"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4371,6 +5721,148 @@ export interface operations {
             };
         };
     };
+    ApiV1CandidateSelfIdentificationShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfIdentificationState"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateSelfIdentificationAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelfIdentificationIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfIdentificationState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidateSelfIdentificationWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfIdentificationState"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CandidateSessionSession: {
         parameters: {
             query?: never;
@@ -4746,6 +6238,70 @@ export interface operations {
             };
         };
     };
+    ApiV1CandidatesCandidateIdExportExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CandidatesCandidateIdReportReport: {
         parameters: {
             query?: never;
@@ -4764,6 +6320,70 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CandidatesCandidateIdReportPdfReportPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                candidate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -5071,6 +6691,101 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1ComplianceSettingsGetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettings"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1ComplianceSettingsPutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceSettings"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettings"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5583,6 +7298,266 @@ export interface operations {
             };
         };
     };
+    ApiV1InterviewsInterviewIdAdverseImpactInterview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpactReport"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdAdverseImpactCsvInterviewCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdAiSettingsGetInterviewAi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterviewAiState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdAiSettingsPutInterviewAi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InterviewAiSettings"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterviewAiState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1InterviewsInterviewIdCandidatesListCandidates: {
         parameters: {
             query?: {
@@ -5590,6 +7565,11 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 status?: "invited" | "opened" | "in_progress" | "completed" | "expired" | "revoked" | null;
+                decision?: "advance" | "hold" | "reject" | "none" | null;
+                q?: string | null;
+                score_min?: number | null;
+                score_max?: number | null;
+                sort?: "newest" | "name" | "score" | "completed";
             };
             header?: never;
             path: {
@@ -5787,6 +7767,77 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1InterviewsInterviewIdCandidatesBulkBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkAction"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6182,6 +8233,15 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6951,6 +9011,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     ApiV1NotificationsNotificationIdReadRead: {
@@ -7163,6 +9232,420 @@ export interface operations {
             };
         };
     };
+    ApiV1PrivacyRequestsListRequests: {
+        parameters: {
+            query?: {
+                open_only?: boolean;
+                /** @description Items per page (1-200) */
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataRequestPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRequestsAddRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamDataRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataRequest"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRequestsRequestIdGetRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataRequest"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRequestsRequestIdEraseNowEraseNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataRequest"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRetentionGetRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRetentionPutRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionSettings"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1PrivacyRetentionPreviewPreview: {
+        parameters: {
+            query?: {
+                at?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1PublicInterviewsTokenShow: {
         parameters: {
             query?: never;
@@ -7289,6 +9772,241 @@ export interface operations {
             };
             /** @description rate_limited */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1RightsTokenRights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateNotice"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1RightsTokenDataRequestsMyRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateDataRequests"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1RightsTokenDataRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CandidateDataRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateDataRequests"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1RightsTokenExportExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1RightsTokenRequestsAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CandidateRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateNotice"];
+                };
+            };
+            /** @description bad_request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8504,6 +11222,24 @@ export interface operations {
                     "application/json": components["schemas"]["WhipError"];
                 };
             };
+            /** @description Additional response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
         };
     };
     WhipSessionsSessionIdStop: {
@@ -8539,6 +11275,33 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+            /** @description Additional response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
+                };
+            };
+            /** @description Additional response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhipError"];
                 };
             };
         };

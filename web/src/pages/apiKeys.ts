@@ -9,13 +9,19 @@ export async function apiKeys(): Promise<HTMLElement> {
   const rows = h("tbody");
   const reveal = h("div", { class: "reveal", hidden: true });
 
-  async function load(): Promise<void> {
-    const { data, error } = await api.GET("/api/v1/api-keys", { params: { query: { limit: 200 } } });
+  // Pages of the API's cursor: load() starts again from the first, "Show more" appends the next.
+  let cursor: string | null = null;
+  const more = button(t("list.more"), { class: "show-more", hidden: true, onclick: () => fetchPage(cursor) });
+  async function fetchPage(after: string | null): Promise<void> {
+    const { data, error } = await api.GET("/api/v1/api-keys", { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } });
     if (error) return showError(msg, error);
-    rows.replaceChildren(
-      ...(data!.items.length ? data!.items.map(row) : [h("tr", {}, h("td", { colspan: "5", class: "muted" }, t("keys.none")))]),
-    );
+    const items = data!.items.map(row);
+    if (after) rows.append(...items);
+    else rows.replaceChildren(...(items.length ? items : [h("tr", {}, h("td", { colspan: "5", class: "muted" }, t("keys.none")))]));
+    cursor = data!.next_cursor;
+    more.hidden = cursor === null;
   }
+  const load = () => fetchPage(null);
 
   function row(k: Schemas["ApiKeyOut"]): HTMLElement {
     return h(
@@ -96,5 +102,6 @@ export async function apiKeys(): Promise<HTMLElement> {
       ),
       rows,
     ),
+    more,
   );
 }

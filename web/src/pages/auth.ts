@@ -67,7 +67,11 @@ export function signup(): HTMLElement {
           locale: document.documentElement.lang === "ru" ? "ru" : "en",
         },
       }),
-    loggedIn,
+    // The same answer whether or not the address has an account: the email says the rest.
+    (accepted) => {
+      form.hidden = true;
+      showOk(msg, t("signup.checkEmail", { email: accepted?.email ?? "" }));
+    },
   );
   return page(
     t("signup.title"),
@@ -131,10 +135,15 @@ export function resetPassword(query: URLSearchParams): HTMLElement {
 export async function verifyEmail(query: URLSearchParams): Promise<HTMLElement> {
   const msg = status();
   const token = query.get("token") ?? "";
-  const { error } = await api.POST("/api/v1/auth/verify-email", { body: { token } });
+  // The link was mailed to the address, so opening it also logs in.
+  const { data, error } = await api.POST("/api/v1/auth/verify-email", { body: { token } });
   if (error) showError(msg, error);
-  else showOk(msg, t("verify.ok"));
-  return page(t("verify.title"), null, msg, h("p", {}, h("a", { href: "/team", class: "button" }, t("verify.continue"))));
+  else {
+    setCurrent(data ?? null);
+    showOk(msg, t("verify.ok"));
+  }
+  const next = error ? "/login" : "/interviews";
+  return page(t("verify.title"), null, msg, h("p", {}, h("a", { href: next, class: "button" }, t("verify.continue"))));
 }
 
 export async function acceptInvite(query: URLSearchParams): Promise<HTMLElement> {

@@ -2,10 +2,12 @@
 // (think time, live streaming over WHIP, retakes, written answers), finish. No account needed:
 // the personal link's token authorises every call. Camera and microphone are on only while an
 // answer records.
+import { noticeView } from "./rights";
+import { selfIdentification } from "./selfId";
 import { api, describeError, type Schemas } from "../api/client";
 import { h } from "../dom";
 import { type Locale, setLocale, t } from "../i18n";
-import { publish, type WhipSession } from "../whip";
+import { publish, WhipError, type WhipSession } from "../whip";
 
 type Session = Schemas["CandidateSession"];
 type Question = Schemas["CandidateQuestion"];
@@ -100,6 +102,8 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
         h("h1", { tabindex: "-1" }, t("c.otherTab")),
         h("button", { type: "button", class: "primary", onclick: async () => ((takeover = true), await start()) }, t("c.useHere")),
       );
+    } else if (response.status === 410 && (error as { error?: string })?.error === "completed") {
+      await done(describeError(error, t("genericError")), null);
     } else {
       show(h("h1", { tabindex: "-1" }, t("appName")), h("p", { class: "status error", role: "alert" }, describeError(error, t("genericError"))));
     }
@@ -143,6 +147,19 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
       deviceCheck();
     });
     show(h("h1", { tabindex: "-1" }, t("c.noticeTitle")), form, message);
+    // What the AI evaluates, generated from this interview's rubric, and the rights link.
+    void api.GET("/api/v1/candidate/ai-notice", { headers: headers() }).then(({ data }) => {
+      if (!data) return;
+      form.before(
+        h(
+          "details",
+          { class: "ai-notice-details" },
+          h("summary", {}, t("rg.evaluates")),
+          noticeView(data),
+          data.rights_link ? h("p", {}, h("a", { href: data.rights_link, target: "_blank", rel: "noopener" }, t("rg.requests"))) : null,
+        ),
+      );
+    });
   }
 
   function deviceCheck(): void {
@@ -316,7 +333,7 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
       whip = await publish(current.whip_url, current.whip_token, stream);
     } catch (error) {
       stopStream(stream);
-      fail(error);
+      fail(error instanceof WhipError ? { detail: whipRefusal(error) } : error);
       show(...header(q), message, h("button", { type: "button", onclick: () => record(q, current) }, t("c.tryAgain")));
       return;
     }
@@ -388,7 +405,7 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
     } else {
       show(
         ...header(q),
-        h("p", { class: "status error", role: "alert" }, t("c.failed", { reason: state.failure_reason ?? "" })),
+        h("p", { class: "status error", role: "alert" }, failureMessage(state)),
         h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => record(q) }, t("c.tryAgain"))),
       );
     }
@@ -401,7 +418,13 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
       show(h("h1", { tabindex: "-1" }, t("c.finishInterview")), message);
       return;
     }
-    show(h("h1", { tabindex: "-1" }, t("c.doneTitle")), h("p", { class: "lead" }, t("c.doneLead", { org: org() })));
+    await done(t("c.doneLead", { org: org() }), org());
+  }
+
+  /** The completion page, with the optional self-identification (also when the link is opened
+   * again after finishing). */
+  async function done(lead: string, organization: string | null): Promise<void> {
+    show(h("h1", { tabindex: "-1" }, t("c.doneTitle")), h("p", { class: "lead" }, lead), await selfIdentification(token, organization));
   }
 
   async function start(): Promise<void> {
@@ -444,4 +467,30 @@ export async function joinPublic(_query: URLSearchParams, params: Record<string,
     }
   });
   return h("section", {}, h("h1", { tabindex: "-1" }, t("c.joinTitle", { title: data.title, org: data.organization })), data.intro ? h("p", {}, data.intro) : null, h("p", { class: "lead" }, t("c.joinLead")), form, msg);
+}
+
+const FAILURE_CODES = ["udp_blocked", "ice_failed", "dtls_failed", "no_media", "no_video", "storage_failed", "recording_failed"] as const;
+
+/** Why an answer failed, in the candidate's language with what to try, by the ingest's code. */
+function failureMessage(state: Schemas["AnswerState"]): string {
+  const code = FAILURE_CODES.find((c) => c === state.failure_code);
+  return code ? t(`c.fail.${code}`) : t("c.failed", { reason: state.failure_reason ?? "" });
+}
+
+/** What a refused stream means for the candidate, by the ingest's stable error code. */
+function whipRefusal(error: WhipError): string {
+  switch (error.code) {
+    case "invalid_offer":
+      return t("c.whip.browser");
+    case "unsupported_codec":
+      return t("c.whip.codec");
+    case "storage_unavailable":
+    case "stream_failed":
+    case "network":
+      return t("c.whip.retry");
+    case "already_streaming":
+      return t("c.whip.elsewhere");
+    default:
+      return error.message || t("genericError");
+  }
 }

@@ -42,7 +42,13 @@ function cell(a: Schemas["AnswerCell"]): HTMLElement {
   );
 }
 
+// Keyword coverage (no LLM) is shown as the key points mentioned, never as a score.
 function criterionCell(c: Schemas["CriterionCell"]): HTMLElement {
+  if (c.covered !== null) {
+    const total = c.covered.length + (c.missing ?? []).length;
+    const team = t("rp.teamLine", { rating: `${fmt(c.team_average)} (${c.team_count})` });
+    return h("td", { "data-criterion": c.criterion }, `${t("rp.covered", { n: c.covered.length, total, points: c.covered.join(", ") || "—" })} · ${team}`);
+  }
   return h("td", { "data-criterion": c.criterion }, t("rp.criterionScores", { ai: fmt(c.score), team: fmt(c.team_average), n: c.team_count }));
 }
 
@@ -62,7 +68,7 @@ function table(data: Schemas["Comparison"], msg: HTMLElement): HTMLElement {
         h("br"),
         h("span", { class: "muted" }, `${t(`cs.${c.status}` as "cs.completed")}${c.decision ? ` · ${t(`rv.d.${c.decision}` as "rv.d.advance")}` : ""}`),
         h("br"),
-        h("span", {}, t("rp.scoreLine", { score: fmt(c.overall_score), rating: fmt(c.team_rating) })),
+        h("span", {}, c.overall_score === null ? t("rp.teamLine", { rating: fmt(c.team_rating) }) : t("rp.scoreLine", { score: fmt(c.overall_score), rating: fmt(c.team_rating) })),
       ),
     ),
   );

@@ -1,12 +1,14 @@
-// Team: members with roles, invitations by email, pending invitations.
+// Team: members with roles, invitations by email, pending invitations (each list paged).
 import { api, type Schemas } from "../api/client";
 import { field, formatDate, h } from "../dom";
 import { locale, t } from "../i18n";
+import { pagedList } from "../paging";
 import { canManage, current } from "../session";
 import { button, input, page, showError, showOk, status, submitWith } from "../ui";
 
 type Role = Schemas["MemberOut"]["role"];
 const ROLES: Role[] = ["owner", "admin", "recruiter", "reviewer"];
+const PAGE = 50;
 
 function roleSelect(name: string, value: Role, options: Role[]): HTMLSelectElement {
   return h(
@@ -23,16 +25,16 @@ export async function team(): Promise<HTMLElement> {
   const pending = h("ul", { class: "plain" });
   const manager = canManage();
 
+  // Both lists page with the API's cursor, 50 at a time ("Show more").
+  const query = (cursor: string | null) => ({ params: { query: { limit: PAGE, ...(cursor ? { cursor } : {}) } } });
+  const shown = <T>(r: { data?: T; error?: unknown }): T | undefined => {
+    if (r.error) showError(msg, r.error);
+    return r.data;
+  };
+  const memberList = pagedList(members, async (c) => shown(await api.GET("/api/v1/members", query(c))), memberRow, () => h("tr"));
+  const pendingList = pagedList(pending, async (c) => shown(await api.GET("/api/v1/team-invitations", query(c))), invitationRow, () => h("li", { class: "muted" }, t("team.noPending")));
   async function load(): Promise<void> {
-    const [m, p] = await Promise.all([
-      api.GET("/api/v1/members", { params: { query: { limit: 200 } } }),
-      api.GET("/api/v1/team-invitations", { params: { query: { limit: 200 } } }),
-    ]);
-    if (m.error || p.error) return showError(msg, m.error ?? p.error);
-    members.replaceChildren(...m.data!.items.map(memberRow));
-    pending.replaceChildren(
-      ...(p.data!.items.length ? p.data!.items.map(invitationRow) : [h("li", { class: "muted" }, t("team.noPending"))]),
-    );
+    await Promise.all([memberList.reload(), pendingList.reload()]);
   }
 
   function memberRow(m: Schemas["MemberOut"]): HTMLElement {
@@ -148,7 +150,9 @@ export async function team(): Promise<HTMLElement> {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("team.member")), h("th", { scope: "col" }, t("role")), h("th", { scope: "col" }, h("span", { class: "sr-only" }, t("actions"))))),
       members,
     ),
+    memberList.more,
     h("h2", {}, t("team.pending")),
     pending,
+    pendingList.more,
   );
 }

@@ -3,10 +3,12 @@
 import { api, type Schemas } from "../api/client";
 import { field, formatDate, h } from "../dom";
 import { locale, t } from "../i18n";
+import { type PagedList, pagedList } from "../paging";
 import { button, input, page, showError, showOk, status, submitWith } from "../ui";
 
 const EVENTS = ["invitation.created", "invitation.opened", "interview.completed", "answer.recorded", "transcript.ready", "evaluation.ready", "candidate.decided"] as const;
 type Endpoint = Schemas["EndpointOut"];
+const DELIVERIES_PAGE = 25;
 
 function deliveryRow(d: Schemas["DeliveryOut"], msg: HTMLElement, reload: () => Promise<void>): HTMLElement {
   const tries = d.attempt_log.map((a) => `${formatDate(a.at, locale())}: ${a.status_code ?? "—"}${a.error ? ` (${a.error})` : ""}`);
@@ -37,11 +39,18 @@ function deliveryRow(d: Schemas["DeliveryOut"], msg: HTMLElement, reload: () => 
 function endpointCard(e: Endpoint, msg: HTMLElement, reloadAll: () => Promise<void>): HTMLElement {
   const rows = h("tbody");
   const path = { params: { path: { endpoint_id: e.id } } };
-  const loadDeliveries = async () => {
-    const { data, error } = await api.GET("/api/v1/webhooks/{endpoint_id}/deliveries", path);
-    if (error) return showError(msg, error);
-    rows.replaceChildren(...(data!.items.length ? data!.items.map((d) => deliveryRow(d, msg, loadDeliveries)) : [h("tr", {}, h("td", { colspan: "4", class: "muted" }, t("wh.noDeliveries")))]));
-  };
+  // Deliveries page with the API's cursor, newest first ("Show more" for older ones).
+  const loadDeliveries = (): Promise<void> => deliveries.reload();
+  const deliveries: PagedList = pagedList(
+    rows,
+    async (cursor) => {
+      const { data, error } = await api.GET("/api/v1/webhooks/{endpoint_id}/deliveries", { params: { path: { endpoint_id: e.id }, query: { limit: DELIVERIES_PAGE, ...(cursor ? { cursor } : {}) } } });
+      if (error) showError(msg, error);
+      return data;
+    },
+    (d) => deliveryRow(d, msg, loadDeliveries),
+    () => h("tr", {}, h("td", { colspan: "4", class: "muted" }, t("wh.noDeliveries"))),
+  );
   void loadDeliveries();
   const toggle = e.status === "active" ? "disabled" : "active";
   return h(
@@ -87,6 +96,7 @@ function endpointCard(e: Endpoint, msg: HTMLElement, reloadAll: () => Promise<vo
       button(t("wh.refresh"), { class: "link", onclick: loadDeliveries }),
     ),
     h("table", {}, h("thead", {}, h("tr", {}, ...[t("wh.event"), t("wh.state"), t("wh.tries"), ""].map((c) => h("th", { scope: "col" }, c)))), rows),
+    deliveries.more,
   );
 }
 

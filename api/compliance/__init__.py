@@ -1,0 +1,1 @@
+"""Fairness and data rights: AI oversight, candidates' requests and notices."""

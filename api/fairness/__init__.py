@@ -1,0 +1,1 @@
+"""Fairness: voluntary self-identification and the adverse-impact report."""

@@ -1,0 +1,1 @@
+"""Candidates' data rights: copies of their data, erasure with a receipt, retention schedules."""
