@@ -1,7 +1,9 @@
 """Object store: one interface, a local directory for one machine and S3 for scale.
 
 Writes are streamed (``open_writer``) so that a recording can be made durable while it grows:
-the local store appends to a file, S3 uploads multipart parts of at least 5 MiB.
+the local store appends to a file; S3 uploads multipart parts of at least 5 MiB and, between
+parts, saves what it holds as small checkpoint objects every ``FLUSH_S``, so a crash loses at most
+a few seconds of a recording (``recover`` joins the parts and the checkpoints).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit
 import aioboto3
 
 MIN_PART = 5 * 1024 * 1024  # S3's minimum multipart part size (all but the last part)
+# A 5 MiB part is 20 minutes of an audio answer: without checkpoints a crash would lose all of it.
+FLUSH_S = 2.0
 
 
 class ObjectNotFound(KeyError):
@@ -167,8 +172,10 @@ class S3ObjectStore:
         region: str = "us-east-1",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
+        flush_s: float = FLUSH_S,
     ) -> None:
         self.bucket = bucket
+        self.flush_s = flush_s
         self.prefix = prefix.strip("/")
         self._session = aioboto3.Session(
             aws_access_key_id=access_key_id or None,
@@ -231,53 +238,107 @@ class S3ObjectStore:
             await s3.head_bucket(Bucket=self.bucket)
 
     def open_writer(self, key: str, content_type: str = "application/octet-stream") -> ObjectWriter:
-        return _S3MultipartWriter(self, self._key(key), content_type)
+        return _S3MultipartWriter(self, self._key(key), content_type, self.flush_s)
 
     async def recover(self, key: str) -> int:
-        """Complete a multipart upload left open (its uploaded parts; the buffer was lost)."""
+        """Complete a recording a crash left open: its uploaded parts, then its checkpoints from
+        where the parts end (earlier ones were already in a part), as one object."""
         with contextlib.suppress(ObjectNotFound):
             return await self.size(key)
         full = self._key(key)
         async with self.client() as s3:
+            tails = await _list_tails(s3, self.bucket, full)
+            upload_id, parts = None, []
             listed = await s3.list_multipart_uploads(Bucket=self.bucket, Prefix=full)
             for upload in listed.get("Uploads", []):
                 if upload["Key"] != full:
                     continue
-                parts = await s3.list_parts(
-                    Bucket=self.bucket, Key=full, UploadId=upload["UploadId"]
-                )
-                done = [
-                    {"ETag": p["ETag"], "PartNumber": p["PartNumber"]}
-                    for p in parts.get("Parts", [])
-                ]
-                if not done:
+                if upload_id is not None:  # one writer per key: any other is a stale leftover
                     await s3.abort_multipart_upload(
                         Bucket=self.bucket, Key=full, UploadId=upload["UploadId"]
                     )
                     continue
+                upload_id = upload["UploadId"]
+                listed_parts = await s3.list_parts(Bucket=self.bucket, Key=full, UploadId=upload_id)
+                parts = listed_parts.get("Parts", [])
+            done = [{"ETag": p["ETag"], "PartNumber": p["PartNumber"]} for p in parts]
+            in_parts = sum(p["Size"] for p in parts)
+            tail, content_type = bytearray(), "application/octet-stream"
+            for offset, tail_key in tails:
+                if offset != in_parts + len(tail):
+                    continue  # saved before its bytes went into a part
+                got = await s3.get_object(Bucket=self.bucket, Key=tail_key)
+                content_type = got.get("ContentType") or content_type
+                async with got["Body"] as body:
+                    tail += await body.read()
+            if done:
+                if tail:
+                    part = await s3.upload_part(
+                        Bucket=self.bucket, Key=full, UploadId=upload_id,
+                        PartNumber=len(done) + 1, Body=bytes(tail),
+                    )  # fmt: skip
+                    done.append({"ETag": part["ETag"], "PartNumber": len(done) + 1})
                 await s3.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=full,
-                    UploadId=upload["UploadId"],
+                    Bucket=self.bucket, Key=full, UploadId=upload_id,
                     MultipartUpload={"Parts": done},
-                )
+                )  # fmt: skip
+            else:
+                if upload_id is not None:
+                    await s3.abort_multipart_upload(
+                        Bucket=self.bucket, Key=full, UploadId=upload_id
+                    )
+                if tail:
+                    await s3.put_object(
+                        Bucket=self.bucket, Key=full, Body=bytes(tail), ContentType=content_type
+                    )
+            await _delete_keys(s3, self.bucket, [k for _, k in tails])
         with contextlib.suppress(ObjectNotFound):
             return await self.size(key)
         return 0
 
 
-class _S3MultipartWriter:
-    """Buffers to 5 MiB, uploads each full part at once; completes (or aborts) the upload."""
+def _tail_key(key: str, offset: int) -> str:
+    return f"{key}.tail/{offset:015d}"
 
-    def __init__(self, store: S3ObjectStore, key: str, content_type: str) -> None:
+
+async def _list_tails(s3: Any, bucket: str, key: str) -> list[tuple[int, str]]:
+    """A recording's checkpoints as (offset in the recording, object key), in order."""
+    found: list[tuple[int, str]] = []
+    paginator = s3.get_paginator("list_objects_v2")
+    async for page in paginator.paginate(Bucket=bucket, Prefix=f"{key}.tail/"):
+        for item in page.get("Contents", []):
+            found.append((int(item["Key"].rsplit("/", 1)[1]), item["Key"]))
+    return sorted(found)
+
+
+async def _delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    for i in range(0, len(keys), 1000):  # S3's limit per DeleteObjects call
+        await s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]]}
+        )
+
+
+class _S3MultipartWriter:
+    """Buffers to 5 MiB and uploads each full part at once; every ``flush_s`` between parts the
+    bytes not yet saved become a checkpoint object at their offset, deleted once their part is
+    uploaded. Completes (or aborts) the upload."""
+
+    def __init__(
+        self, store: S3ObjectStore, key: str, content_type: str, flush_s: float = FLUSH_S
+    ) -> None:
         self.store = store
         self.key = key
         self.content_type = content_type
+        self.flush_s = flush_s
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
         self._upload_id: str | None = None
         self._client_cm: Any = None
         self._s3: Any = None
+        self._in_parts = 0  # bytes already in uploaded parts
+        self._saved = 0  # bytes of the buffer already in checkpoints
+        self._tails: list[str] = []
+        self._saved_at = time.monotonic()
 
     async def _client(self) -> Any:
         if self._s3 is None:
@@ -307,6 +368,31 @@ class _S3MultipartWriter:
         if len(self._buffer) >= MIN_PART:
             chunk, self._buffer = bytes(self._buffer), bytearray()
             await self._upload_part(chunk)
+            self._in_parts += len(chunk)
+            self._saved = 0
+            await self._drop_tails()
+        elif time.monotonic() - self._saved_at >= self.flush_s:
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        self._saved_at = time.monotonic()
+        if len(self._buffer) == self._saved:
+            return
+        s3 = await self._client()
+        key = _tail_key(self.key, self._in_parts + self._saved)
+        await s3.put_object(
+            Bucket=self.store.bucket,
+            Key=key,
+            Body=bytes(self._buffer[self._saved :]),
+            ContentType=self.content_type,
+        )
+        self._tails.append(key)
+        self._saved = len(self._buffer)
+
+    async def _drop_tails(self) -> None:
+        if self._tails:
+            await _delete_keys(await self._client(), self.store.bucket, self._tails)
+            self._tails = []
 
     async def close(self) -> None:
         try:
@@ -318,6 +404,7 @@ class _S3MultipartWriter:
                     Body=bytes(self._buffer),
                     ContentType=self.content_type,
                 )
+                await self._drop_tails()
                 return
             if self._buffer:
                 await self._upload_part(bytes(self._buffer))
@@ -329,6 +416,7 @@ class _S3MultipartWriter:
                 UploadId=self._upload_id,
                 MultipartUpload={"Parts": self._parts},
             )
+            await self._drop_tails()
         finally:
             await self._release()
 
@@ -339,6 +427,7 @@ class _S3MultipartWriter:
                 await s3.abort_multipart_upload(
                     Bucket=self.store.bucket, Key=self.key, UploadId=self._upload_id
                 )
+            await self._drop_tails()
         finally:
             await self._release()
 

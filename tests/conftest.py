@@ -109,6 +109,20 @@ def transcription_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 endpoint (moto) on 127.0.0.1, credentials "test"/"test"."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:
+        unavailable("moto[server] (the test S3 endpoint)", exc)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[int, Inbox]]:
     from aiosmtpd.controller import Controller
 
