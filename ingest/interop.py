@@ -17,6 +17,11 @@ Each rule here was measured against a real client (see docs/whip.md, "Clients"):
   is applied.
 - **Opus in-band FEC**: senders add FEC only when the receiver's format parameters ask for it;
   ``ask_for_opus_fec`` adds ``useinbandfec=1`` to the answer's Opus line.
+- **RED for Opus** (RFC 2198): Chromium offers ``red/48000/2`` after Opus and sends it only when
+  the answer lists it first; aiortc does not know the format. ``receive_red`` puts the offer's
+  RED format first in the audio transceiver's negotiated codecs (aiortc's private
+  ``_codecs``, read by its answer and its receiver), only for an offer that has it, so clients
+  that cannot send RED (aiortc, GStreamer) are never asked to.
 
 ``IncomingChecks`` tells a blocked network from a failed one: it counts the client's ICE
 connectivity checks (STUN requests) that reached the ingest. None at all means the client's UDP
@@ -29,6 +34,7 @@ import re
 from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpReceiver
+from aiortc.sdp import SessionDescription
 
 _CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ (\S+) ", re.IGNORECASE)
 _OPUS = re.compile(r"^a=rtpmap:(\d+) opus/48000", re.IGNORECASE)
@@ -63,6 +69,24 @@ def recv_transceivers(pc: RTCPeerConnection, kinds: list[str]) -> None:
             transceiver = pc.addTransceiver(kind, direction="recvonly")
             if kind == "video":
                 transceiver.setCodecPreferences(vp8)
+
+
+def receive_red(pc: RTCPeerConnection, offer_sdp: str) -> bool:
+    """Answer with the offer's RED format first where it carries the Opus we receive (``fmtp``
+    ``111/111``); True when it did. Call after the offer is applied, before the answer."""
+    sections = [m for m in SessionDescription.parse(offer_sdp).media if m.kind == "audio"]
+    audio = [t for t in pc.getTransceivers() if t.kind == "audio"]
+    asked = False
+    for section, transceiver in zip(sections, audio, strict=False):
+        codecs: list[Any] = transceiver._codecs
+        opus = {str(c.payloadType) for c in codecs if c.mimeType.lower() == "audio/opus"}
+        for codec in section.rtp.codecs:
+            carried = set("/".join(codec.parameters).split("/")) if codec.parameters else set()
+            if codec.mimeType.lower() == "audio/red" and carried and carried <= opus:
+                codecs.insert(0, codec)
+                asked = True
+                break
+    return asked
 
 
 def answer_as_dtls_server(pc: RTCPeerConnection) -> None:

@@ -3,7 +3,8 @@
 aiortc decodes every received video frame, which costs far more CPU than recording needs. This
 module swaps aiortc's decoder factory (``aiortc.rtcrtpreceiver.get_decoder``) so that VP8 frames
 reach the track still encoded, as ``EncodedVideoFrame``, and Opus is decoded by
-``ingest.opus`` (loss concealed, FEC used); other codecs decode as usual. It also swaps the
+``ingest.opus`` (loss concealed, FEC used, RED's redundant copies used); other codecs decode as
+usual. It also swaps the
 jitter buffer aiortc's receiver builds for ``ingest.reassembly.Reassembler``, which does not
 multiply packet loss. ``install()`` is idempotent; the ingest process calls it once at start-up.
 """
@@ -57,6 +58,8 @@ def _get_decoder(codec: Any) -> Any:
         return PassthroughDecoder()
     if codec.mimeType.lower() == "audio/opus":
         return OpusDecoder()
+    if codec.mimeType.lower() == "audio/red":  # only answered for Opus (interop.receive_red)
+        return OpusDecoder(red=True)
     return _original(codec)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import av
 import structlog
 
+from ingest.opus import RED, RED_COPY
 from ingest.passthrough import VIDEO_CLOCK_RATE, EncodedVideoFrame, vp8_keyframe_size
 from storage.objects import ObjectWriter
 
@@ -52,6 +53,8 @@ class RecordingStats:
     duration_ms: int = 0
     video_size: tuple[int, int] | None = None
     silence_ms: int = 0  # audio missing from the stream, recorded as silence
+    audio_red: bool = False  # the client sent its audio as RED (a copy of each frame)
+    redundant_ms: int = 0  # audio the network lost, decoded from RED's copy in the next packet
     frozen_ms: int = 0  # time the picture stood still (gaps over FROZEN_AFTER_MS)
     errors: list[str] = field(default_factory=list)
 
@@ -225,6 +228,10 @@ class WebmRecorder:
                     write_silence(due - audio_pts)
                 elif due < audio_pts - frame.samples:
                     return  # a duplicate (or a timestamp from the past)
+            if frame.opaque in (RED, RED_COPY):
+                self.stats.audio_red = True
+            if frame.opaque == RED_COPY:
+                self.stats.redundant_ms += frame.samples * 1000 // frame.sample_rate
             for out in resampler.resample(frame):
                 encode_audio(out)
             self.stats.audio_frames += 1

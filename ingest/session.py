@@ -66,11 +66,14 @@ class SegmentResult:
     def quality(self) -> dict[str, Any]:
         """The segment's network quality from the ingest's own statistics (the recruiter's note):
         packets never received (after retransmission) in % of those sent, audio lost to the
-        network (concealed or silent), and the time the picture stood still."""
+        network (concealed or silent; not what RED's copies brought back), and the time the
+        picture stood still."""
         received, lost = sum(self.packets_received.values()), sum(self.packets_lost.values())
         return {
             "packet_loss_pct": round(100 * lost / (received + lost), 1) if received + lost else 0.0,
-            "audio_lost_ms": self.packets_lost.get("audio", 0) * OPUS_FRAME_MS,
+            "audio_lost_ms": max(
+                0, self.packets_lost.get("audio", 0) * OPUS_FRAME_MS - self.stats.redundant_ms
+            ),
             "silence_ms": self.stats.silence_ms,
             "frozen_ms": self.stats.frozen_ms,
         }
@@ -83,6 +86,8 @@ class SegmentResult:
             "duration_ms": self.stats.duration_ms,
             "video_frames": self.stats.video_frames,
             "audio_frames": self.stats.audio_frames,
+            "audio_red": self.stats.audio_red,
+            "redundant_ms": self.stats.redundant_ms,
             "errors": self.stats.errors,
             "quality": self.quality(),
         }
@@ -118,6 +123,7 @@ class IngestSession:
         self._ice_connected = False
         self._connected = False
         self._checks: interop.IncomingChecks | None = None
+        self.red = False  # the client was asked for RED (it offered it)
         self.recorded = True  # False when the segment's end could not be stored
         self.finished: asyncio.Future[SegmentResult] = asyncio.get_running_loop().create_future()
 
@@ -170,6 +176,7 @@ class IngestSession:
         except OperationError as exc:  # no codec in common
             raise NegotiationError(CODEC_REFUSED, "unsupported_codec") from exc
         interop.answer_as_dtls_server(self.pc)
+        self.red = interop.receive_red(self.pc, offer_sdp)
         kinds = {t.kind for t in self.pc.getTransceivers() if t.mid is not None}
         if "audio" not in kinds:
             raise NegotiationError("The offer has no audio: every answer needs a microphone.")
@@ -286,6 +293,7 @@ class IngestSession:
             video_frames=stats.video_frames,
             dropped=stats.dropped_frames,
             connection=result.connection,
+            red=self.red,
             quality=result.quality(),
         )
         try:

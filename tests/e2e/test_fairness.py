@@ -57,6 +57,10 @@ async def test_candidate_answers_or_skips_and_admin_sees_the_report(
     await cora.get_by_label("I agree that AI transcribes").check()
     assert await cora.get_by_text("Optional: help us check").count() == 0
     await cora.get_by_role("button", name="Continue").click()
+    # The device check's own Continue (the consent page's button is gone by then).
+    await expect(
+        cora.get_by_role("heading", name="Check your camera and microphone")
+    ).to_be_visible()
     await expect(cora.get_by_role("button", name="Continue")).to_be_enabled(timeout=10_000)
     await cora.get_by_role("button", name="Continue").click()
     await cora.get_by_role("button", name="Start the interview").click()

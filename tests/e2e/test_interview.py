@@ -130,6 +130,7 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     samples = decode_audio(recording.read_bytes())
     assert abs(len(samples) / 16_000 - video_seconds) <= 1.0
     assert segments[0]["video_frames"] > 100
+    assert segments[0]["audio_red"]  # Chromium sends RED when the answer lists it first
     text = transcribe(samples)
     assert wer(SPEECH_TEXT, text) <= 0.15, text
     assert rows[3]["text_answer"] == "I love helping people solve problems."
