@@ -222,9 +222,13 @@ async def test_leaving_the_live_view_ends_the_watch_within_seconds(
     try:
         path = f"/api/v1/interviews/{interview['id']}/live"
         async with api.http.stream("GET", path, timeout=None) as response:
+            assert response.status_code == 200, (response.status_code, await response.aread())
+            lines = []
             async for line in response.aiter_lines():
+                lines.append(line)
                 if line.startswith("event: ready"):
                     break
+            assert lines[-1:] == ["event: ready"], lines  # the stream ended before its greeting
             until = time.monotonic() + 5  # the watch is taken as the stream opens
             while not await watched(redis, interview["id"]):
                 assert time.monotonic() < until, "the open live view holds no watch"
