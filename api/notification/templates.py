@@ -212,6 +212,28 @@ TEMPLATES["evaluation_ready"] = {
     },
 }
 
+TEMPLATES["share_confirmation"] = {
+    "en": {
+        "subject": "Confirm your email to open the candidates shared by {organization}",
+        "body": "Hello,\n\n{organization} shared candidates of the interview {interview} with"
+        " {email}. Someone (hopefully you) asked to open them: confirm that this address is"
+        " yours.",
+        "action": "Confirm and open",
+        "footer": "The link works once, for {minutes} minutes, in the browser you open it in."
+        " If you did not ask for it, ignore this email: nothing is shown without it.",
+    },
+    "ru": {
+        "subject": "Подтвердите адрес, чтобы открыть кандидатов от {organization}",
+        "body": "Здравствуйте!\n\n{organization} поделилась кандидатами интервью «{interview}»"
+        " с адресом {email}. Кто-то (надеемся, вы) хочет их открыть: подтвердите, что это ваш"
+        " адрес.",
+        "action": "Подтвердить и открыть",
+        "footer": "Ссылка одноразовая, действует {minutes} мин. в том браузере, где вы её"
+        " откроете. Если вы ничего не запрашивали, проигнорируйте письмо: без неё ничего не"
+        " показывается.",
+    },
+}
+
 UNSUBSCRIBE = {"en": "Turn these emails off", "ru": "Отписаться от таких писем"}
 
 ROLE_NAMES = {

@@ -91,15 +91,25 @@ async def set_shortlisted(
         )
 
 
+# The funnel's cohort: the candidates invited (created) in [since, until), of one interview or
+# (interview id NULL) of the whole organization.
+_COHORT = (
+    " c.organization_id = $1 AND ($2::uuid IS NULL OR c.interview_id = $2)"
+    " AND ($3::timestamptz IS NULL OR c.created_at >= $3)"
+    " AND ($4::timestamptz IS NULL OR c.created_at < $4)"
+)
+
+
 async def funnel(
-    t: Tenant, interview_id: UUID, since: datetime | None, until: datetime | None
+    t: Tenant, interview_id: UUID | None, since: datetime | None, until: datetime | None
 ) -> dict[str, Any]:
-    """Counts of candidates invited in [since, until) at every step, and the median time from
-    start to completion in seconds."""
+    """Counts of the cohort at every step, and the median time from start to completion in
+    seconds."""
     row = await t.conn.fetchrow(
-        "SELECT count(*) AS invited,"
+        "SELECT count(*) AS invited,"  # noqa: S608 - _COHORT is a constant
         " count(*) FILTER (WHERE c.opened_at IS NOT NULL) AS opened,"
         " count(*) FILTER (WHERE c.consented_at IS NOT NULL) AS consented,"
+        " count(*) FILTER (WHERE c.devices_checked_at IS NOT NULL) AS devices_checked,"
         " count(*) FILTER (WHERE c.started_at IS NOT NULL) AS started,"
         " count(*) FILTER (WHERE c.status = 'completed') AS completed,"
         " count(*) FILTER (WHERE c.status = 'expired') AS expired,"
@@ -108,9 +118,7 @@ async def funnel(
         " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
         "   c.completed_at - c.started_at)) FILTER (WHERE c.status = 'completed'"
         "   AND c.started_at IS NOT NULL) AS median_seconds"
-        " FROM candidates c WHERE c.organization_id = $1 AND c.interview_id = $2"
-        " AND ($3::timestamptz IS NULL OR c.created_at >= $3)"
-        " AND ($4::timestamptz IS NULL OR c.created_at < $4)",
+        f" FROM candidates c WHERE{_COHORT}",
         t.organization_id,
         interview_id,
         since,
@@ -120,18 +128,56 @@ async def funnel(
 
 
 async def completed_by_day(
-    t: Tenant, interview_id: UUID, since: datetime | None, until: datetime | None
+    t: Tenant, interview_id: UUID | None, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:
-    """Completions per UTC day, of the candidates invited in [since, until)."""
+    """Completions per UTC day, of the cohort."""
     rows = await t.conn.fetch(
-        "SELECT (c.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completed"
-        " FROM candidates c WHERE c.organization_id = $1 AND c.interview_id = $2"
-        " AND c.status = 'completed'"
-        " AND ($3::timestamptz IS NULL OR c.created_at >= $3)"
-        " AND ($4::timestamptz IS NULL OR c.created_at < $4)"
+        "SELECT (c.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completed"  # noqa: S608 - _COHORT is a constant
+        f" FROM candidates c WHERE{_COHORT} AND c.status = 'completed'"
         " GROUP BY 1 ORDER BY 1",
         t.organization_id,
         interview_id,
+        since,
+        until,
+    )
+    return [dict(r) for r in rows]
+
+
+async def attempt_outcomes(
+    t: Tenant, interview_id: UUID | None, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """The cohort's streamed attempts (video and audio) that the ingest gave an outcome (it
+    ended them), counted per client (the attempt's, else the one of the candidate's device
+    check) and failure code (NULL: no technical failure)."""
+    rows = await t.conn.fetch(
+        "SELECT coalesce(a.client_browser, c.client_browser, 'Unknown') AS browser,"  # noqa: S608 - _COHORT is a constant
+        " coalesce(a.client_device, c.client_device, 'other') AS device,"
+        " a.failure_code, count(*) AS attempts"
+        f" FROM answers a JOIN candidates c ON c.id = a.candidate_id WHERE{_COHORT}"
+        " AND a.organization_id = $1 AND a.kind IN ('video', 'audio')"
+        " AND a.ended_at IS NOT NULL"
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 NULLS FIRST",
+        t.organization_id,
+        interview_id,
+        since,
+        until,
+    )
+    return [dict(r) for r in rows]
+
+
+async def interview_totals(
+    t: Tenant, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """Per interview of the organization: its cohort's invited, started and completed."""
+    rows = await t.conn.fetch(
+        "SELECT i.id, i.title, count(c.id) AS invited,"  # noqa: S608 - _COHORT is a constant
+        " count(c.id) FILTER (WHERE c.started_at IS NOT NULL) AS started,"
+        " count(c.id) FILTER (WHERE c.status = 'completed') AS completed"
+        f" FROM interviews i JOIN candidates c ON c.interview_id = i.id AND{_COHORT}"
+        " WHERE i.organization_id = $1"
+        " GROUP BY i.id, i.title ORDER BY count(c.id) DESC, i.title, i.id",
+        t.organization_id,
+        None,
         since,
         until,
     )
@@ -185,8 +231,8 @@ async def shortlisted(t: Tenant, interview_id: UUID) -> list[UUID]:
 async def create_share(t: Tenant, values: dict[str, Any]) -> None:
     await t.conn.execute(
         "INSERT INTO share_links (id, organization_id, interview_id, token_hash, recipient,"
-        " candidate_ids, hide_identity, hide_video, expires_at, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " candidate_ids, hide_identity, hide_video, expires_at, created_by, email)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         values["id"],
         t.organization_id,
         values["interview_id"],
@@ -197,12 +243,15 @@ async def create_share(t: Tenant, values: dict[str, Any]) -> None:
         values["hide_video"],
         values["expires_at"],
         values["created_by"],
+        values["email"],
     )
 
 
 SHARE_COLUMNS = (
     "s.id, s.interview_id, s.recipient, s.candidate_ids, s.hide_identity, s.hide_video,"
-    " s.expires_at, s.revoked_at, s.created_at, u.name AS created_by"
+    " s.expires_at, s.revoked_at, s.created_at, u.name AS created_by, s.email,"
+    " EXISTS (SELECT 1 FROM share_confirmations k WHERE k.share_id = s.id"
+    "   AND k.confirmed_at IS NOT NULL) AS confirmed"
 )
 
 
@@ -228,8 +277,10 @@ async def share(t: Tenant, share_id: UUID) -> dict[str, Any] | None:
 
 async def share_by_token(t: Tenant, token_hash: bytes) -> dict[str, Any] | None:
     row = await t.conn.fetchrow(
-        f"SELECT {SHARE_COLUMNS}, i.title FROM share_links s"  # noqa: S608
-        " JOIN interviews i ON i.id = s.interview_id LEFT JOIN users u ON u.id = s.created_by"
+        f"SELECT {SHARE_COLUMNS}, i.title, i.language, o.name AS organization"  # noqa: S608
+        " FROM share_links s JOIN interviews i ON i.id = s.interview_id"
+        " JOIN organizations o ON o.id = s.organization_id"
+        " LEFT JOIN users u ON u.id = s.created_by"
         " WHERE s.organization_id = $1 AND s.token_hash = $2",
         t.organization_id,
         token_hash,
@@ -244,6 +295,56 @@ async def revoke_share(t: Tenant, share_id: UUID) -> None:
         t.organization_id,
         share_id,
     )
+
+
+async def add_confirmation(
+    t: Tenant, confirmation_id: UUID, share_id: UUID, code_hash: bytes, expires_at: datetime
+) -> None:
+    await t.conn.execute(
+        "INSERT INTO share_confirmations (id, organization_id, share_id, code_hash, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        confirmation_id,
+        t.organization_id,
+        share_id,
+        code_hash,
+        expires_at,
+    )
+
+
+async def confirmations_since(t: Tenant, share_id: UUID, since: datetime) -> int:
+    n: int = await t.conn.fetchval(
+        "SELECT count(*) FROM share_confirmations"
+        " WHERE organization_id = $1 AND share_id = $2 AND created_at >= $3",
+        t.organization_id,
+        share_id,
+        since,
+    )
+    return n
+
+
+async def confirm(t: Tenant, share_id: UUID, code_hash: bytes, grant_hash: bytes) -> bool:
+    """Use an emailed code once, before it expires: its grant is what the browser holds."""
+    row = await t.conn.fetchval(
+        "UPDATE share_confirmations SET confirmed_at = now(), grant_hash = $4"
+        " WHERE organization_id = $1 AND share_id = $2 AND code_hash = $3"
+        " AND confirmed_at IS NULL AND expires_at > now() RETURNING id",
+        t.organization_id,
+        share_id,
+        code_hash,
+        grant_hash,
+    )
+    return row is not None
+
+
+async def granted(t: Tenant, share_id: UUID, grant_hash: bytes) -> bool:
+    found: bool = await t.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM share_confirmations WHERE organization_id = $1"
+        " AND share_id = $2 AND grant_hash = $3 AND confirmed_at IS NOT NULL)",
+        t.organization_id,
+        share_id,
+        grant_hash,
+    )
+    return found
 
 
 async def log_access(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -142,11 +143,29 @@ class ReportingController(Controller):
         until: FromQuery[datetime | None] = None,
     ) -> s.Funnel:
         """Of the candidates invited in [since, until): how many opened the link, consented,
-        started and completed (and expired, were revoked, declined AI); per question how many
-        answered it and how many stopped there; the median time from start to completion."""
+        passed the device check, started and completed (and expired, were revoked, declined
+        AI); per question how many answered it and how many stopped there; the median time from
+        start to completion; completions per UTC day; and the technical failure rate of
+        streamed attempts per browser family and device type."""
         p.require("candidates:read")
         async with services(request.app.state).db.tenant(p.organization_id) as t:
             return await service.funnel(t, interview_id, since, until)
+
+    @get("/funnel", summary="The organization's funnel")
+    async def organization_funnel(
+        self,
+        request: Req,
+        p: NamedDependency[Principal],
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+    ) -> s.OrganizationFunnel:
+        """The funnel of all the organization's interviews together, of the candidates invited
+        in [since, until): the same steps, median time to complete, completions per day and
+        failure rates per browser and device as an interview's, and each interview's invited,
+        started and completed."""
+        p.require("candidates:read")
+        async with services(request.app.state).db.tenant(p.organization_id) as t:
+            return await service.organization_funnel(t, since, until)
 
     @post(
         "/interviews/{interview_id:uuid}/shares",
@@ -189,8 +208,11 @@ class ReportingController(Controller):
 
 
 @asynccontextmanager
-async def guest_tx(request: Req, token: str) -> AsyncIterator[tuple[Tenant, dict[str, Any]]]:
-    """The share of the link's token, in a transaction scoped to its organization."""
+async def guest_tx(
+    request: Req, token: str, confirmed: bool = True
+) -> AsyncIterator[tuple[Tenant, dict[str, Any]]]:
+    """The share of the link's token, in a transaction scoped to its organization (for a link
+    limited to a named email, with the browser's grant unless ``confirmed`` is false)."""
     db = services(request.app.state).db
     async with db.platform() as conn:
         org_id = await conn.fetchval(
@@ -199,8 +221,9 @@ async def guest_tx(request: Req, token: str) -> AsyncIterator[tuple[Tenant, dict
         )
     if org_id is None:
         raise NotFound("This link is not valid.", code="invalid_link")
+    grant = request.cookies.get(shares.GRANT_COOKIE)
     async with db.tenant(org_id) as t:
-        yield t, await shares.open_share(t, token)
+        yield t, await shares.open_share(t, token, grant, confirmed)
 
 
 async def _log(
@@ -216,7 +239,56 @@ class SharedController(Controller):
 
     path = "/shared/{token:str}"
     tags = ["shared"]
-    responses = error_responses(404, 410)
+    responses = error_responses(403, 404, 410)
+
+    @post(
+        "/confirmation",
+        status_code=202,
+        responses=error_responses(409, 422, 429),
+        summary="Ask for a confirmation link (a link limited to a named email)",
+    )
+    async def request_confirmation(
+        self, request: Req, token: FromPath[str], data: JSONBody[s.ConfirmationRequest]
+    ) -> None:
+        """When the address is the one the link is for, a confirmation link is emailed to it
+        (it works once, for an hour); the answer is the same for any other address, to which
+        nothing is sent."""
+        svc = services(request.app.state)
+        async with guest_tx(request, token, confirmed=False) as (t, share):
+            action = await shares.request_confirmation(t, share, token, data.email, svc.public_url)
+            await _log(request, t, share, action, None)
+
+    @post(
+        "/confirm",
+        status_code=204,
+        responses=error_responses(422),
+        summary="Confirm the address with the emailed code",
+    )
+    async def confirm(
+        self, request: Req, token: FromPath[str], data: JSONBody[s.ConfirmationIn]
+    ) -> Response[None]:
+        """Opens the link in this browser (a cookie holds the grant) until it expires or is
+        revoked."""
+        svc = services(request.app.state)
+        async with guest_tx(request, token, confirmed=False) as (t, share):
+            grant = await shares.confirm(t, share, data.code)
+            await _log(request, t, share, "confirmed", None)
+        seconds = int((share["expires_at"] - datetime.now(UTC)).total_seconds())
+        return Response(
+            None,
+            status_code=204,
+            cookies=[
+                Cookie(
+                    key=shares.GRANT_COOKIE,
+                    value=grant,
+                    path=shares.cookie_path(token),
+                    max_age=max(seconds, 1),
+                    httponly=True,
+                    secure=svc.public_url.startswith("https://"),
+                    samesite="lax",
+                )
+            ],
+        )
 
     @get("", summary="What the link shares")
     async def view(self, request: Req, token: FromPath[str]) -> s.SharedView:

@@ -6,6 +6,8 @@ from uuid import UUID
 
 import msgspec
 
+from api.text import Email
+
 Decision = Literal["advance", "hold", "reject"]
 
 
@@ -67,10 +69,24 @@ class DayCount(msgspec.Struct):
     completed: int
 
 
+class ClientFailures(msgspec.Struct):
+    """Technical failures of streamed attempts with one browser family on one device type."""
+
+    browser: str  # ua-parser's family ("Chrome", "Mobile Safari", …); "Unknown" when not known
+    device: Literal["desktop", "mobile", "tablet", "other"]
+    attempts: int  # streamed attempts the ingest ended
+    failed: int  # of them, ended by a technical failure (a failure code)
+    failure_rate: float  # failed / attempts, from 0 to 1 (4 decimals)
+    codes: dict[str, int]  # failure code (udp_blocked, ice_failed, no_media, …) → attempts
+
+
 class Funnel(msgspec.Struct):
+    """Of the candidates invited in [since, until)."""
+
     invited: int
     opened: int
     consented: int
+    devices_checked: int  # passed the device check on the candidate page
     started: int
     completed: int
     expired: int
@@ -79,6 +95,34 @@ class Funnel(msgspec.Struct):
     median_seconds_to_complete: float | None
     questions: list[QuestionDropOff]
     completed_by_day: list[DayCount]  # UTC days with at least one completion
+    failures: list[ClientFailures]  # per browser and device, most attempts first
+
+
+class InterviewTotals(msgspec.Struct):
+    interview_id: UUID
+    title: str
+    invited: int
+    started: int
+    completed: int
+
+
+class OrganizationFunnel(msgspec.Struct):
+    """The funnel of every interview of the organization: of the candidates invited in
+    [since, until)."""
+
+    invited: int
+    opened: int
+    consented: int
+    devices_checked: int
+    started: int
+    completed: int
+    expired: int
+    revoked: int
+    declined_ai: int
+    median_seconds_to_complete: float | None
+    completed_by_day: list[DayCount]
+    failures: list[ClientFailures]
+    interviews: list[InterviewTotals]  # with at least one candidate invited in the range
 
 
 class ShareIn(msgspec.Struct):
@@ -90,10 +134,17 @@ class ShareIn(msgspec.Struct):
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=90)] = 14
     hide_identity: bool = False  # blind review: no name or email
     hide_video: bool = False  # blind review: transcripts (and audio answers) only
+    # Only this address may open the link: its guest confirms it through an emailed link first.
+    email: Email | None = None
+
+
+ShareAction = Literal[
+    "view", "watch", "rate", "comment", "confirmation_sent", "wrong_email", "confirmed"
+]
 
 
 class ShareAccess(msgspec.Struct):
-    action: Literal["view", "watch", "rate", "comment"]
+    action: ShareAction
     candidate: str | None
     ip: str
     user_agent: str
@@ -112,6 +163,8 @@ class GuestFeedback(msgspec.Struct):
 class ShareOut(msgspec.Struct):
     id: UUID
     recipient: str
+    email: str | None  # the only address that may open it (after confirming), if limited
+    confirmed: bool  # a guest confirmed the address (always false without one)
     candidate_ids: list[UUID]
     hide_identity: bool
     hide_video: bool
@@ -175,3 +228,13 @@ class GuestRatingsIn(msgspec.Struct):
 
 class GuestCommentIn(msgspec.Struct):
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+
+
+class ConfirmationRequest(msgspec.Struct):
+    """The guest's address, for a link limited to a named email."""
+
+    email: Email
+
+
+class ConfirmationIn(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]  # from the emailed link

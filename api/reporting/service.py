@@ -196,6 +196,38 @@ async def export_csv(t: Tenant, interview_id: UUID, user_id: UUID | None) -> str
     return buffer.getvalue()
 
 
+def _failures(rows: list[dict[str, Any]]) -> list[s.ClientFailures]:
+    # (browser, device type: the column's CHECK keeps it one of the schema's) → code → attempts
+    groups: dict[tuple[str, Any], dict[str | None, int]] = {}
+    for r in rows:
+        groups.setdefault((r["browser"], r["device"]), {})[r["failure_code"]] = r["attempts"]
+    out = []
+    for (browser, device), counts in groups.items():
+        attempts = sum(counts.values())
+        codes = {code: counts[code] for code in sorted(c for c in counts if c is not None)}
+        failed = sum(codes.values())
+        out.append(
+            s.ClientFailures(
+                browser=browser,
+                device=device,
+                attempts=attempts,
+                failed=failed,
+                failure_rate=round(failed / attempts, 4),
+                codes=codes,
+            )
+        )
+    out.sort(key=lambda f: (-f.attempts, f.browser, f.device))
+    return out
+
+
+def _median(seconds: float | None) -> float | None:
+    return round(seconds, 1) if seconds is not None else None
+
+
+def _days(rows: list[dict[str, Any]]) -> list[s.DayCount]:
+    return [s.DayCount(day=d["day"], completed=d["completed"]) for d in rows]
+
+
 async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Funnel:
     await interviews.get(t, interview_id)
     counts = await repo.funnel(t, interview_id, since, until)
@@ -203,7 +235,7 @@ async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Fun
     questions = await repo.question_drop_off(t, interview_id, since, until)
     return s.Funnel(
         **counts,
-        median_seconds_to_complete=round(median, 1) if median is not None else None,
+        median_seconds_to_complete=_median(median),
         questions=[
             s.QuestionDropOff(
                 question_id=q["id"],
@@ -214,9 +246,28 @@ async def funnel(t: Tenant, interview_id: UUID, since: Any, until: Any) -> s.Fun
             )
             for q in questions
         ],
-        completed_by_day=[
-            s.DayCount(day=d["day"], completed=d["completed"])
-            for d in await repo.completed_by_day(t, interview_id, since, until)
+        completed_by_day=_days(await repo.completed_by_day(t, interview_id, since, until)),
+        failures=_failures(await repo.attempt_outcomes(t, interview_id, since, until)),
+    )
+
+
+async def organization_funnel(t: Tenant, since: Any, until: Any) -> s.OrganizationFunnel:
+    counts = await repo.funnel(t, None, since, until)
+    median = counts.pop("median_seconds")
+    return s.OrganizationFunnel(
+        **counts,
+        median_seconds_to_complete=_median(median),
+        completed_by_day=_days(await repo.completed_by_day(t, None, since, until)),
+        failures=_failures(await repo.attempt_outcomes(t, None, since, until)),
+        interviews=[
+            s.InterviewTotals(
+                interview_id=r["id"],
+                title=r["title"],
+                invited=r["invited"],
+                started=r["started"],
+                completed=r["completed"],
+            )
+            for r in await repo.interview_totals(t, since, until)
         ],
     )
 

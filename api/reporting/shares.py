@@ -9,17 +9,28 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from api.errors import Gone, Invalid, NotFound
+from api.errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
 from api.identity import security
+from api.identity.service import normalize_email
 from api.interviews import service as interviews
+from api.notification.repository import queue_email
+from api.notification.templates import render
 from api.reporting import repository as repo
 from api.reporting import schemas as s
 from api.review import repository as review
 from storage.db import Tenant
 
+CONFIRMATION_TTL = timedelta(hours=1)
+CONFIRMATIONS_PER_HOUR = 5  # emails one link may send its named address in an hour
+GRANT_COOKIE = "fairview_share"  # the confirmed guest's grant, scoped to the link's API path
+
 
 def link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/shared/{token}"
+
+
+def cookie_path(token: str) -> str:
+    return f"/api/v1/shared/{token}"
 
 
 def share_out(
@@ -28,6 +39,8 @@ def share_out(
     return s.ShareOut(
         id=row["id"],
         recipient=row["recipient"],
+        email=row["email"],
+        confirmed=row["confirmed"],
         candidate_ids=row["candidate_ids"],
         hide_identity=row["hide_identity"],
         hide_video=row["hide_video"],
@@ -91,6 +104,7 @@ async def create(
             "hide_video": data.hide_video,
             "expires_at": datetime.now(UTC) + timedelta(days=data.expires_in_days),
             "created_by": user_id,
+            "email": normalize_email(data.email) if data.email is not None else None,
         },
     )
     row = await repo.share(t, share_id)
@@ -113,8 +127,12 @@ async def revoke(t: Tenant, share_id: UUID) -> None:
     await repo.revoke_share(t, share_id)
 
 
-async def open_share(t: Tenant, token: str) -> dict[str, Any]:
-    """The share of a guest's token, refused (410) once revoked or expired."""
+async def open_share(
+    t: Tenant, token: str, grant: str | None, confirmed: bool = True
+) -> dict[str, Any]:
+    """The share of a guest's token, refused (410) once revoked or expired; a link limited to
+    a named email is refused (403) to a browser without the grant of a confirmation, unless
+    ``confirmed`` is false (asking for and using a confirmation)."""
     row = await repo.share_by_token(t, security.token_hash(token))
     if row is None:
         raise NotFound("This link is not valid.", code="invalid_link")
@@ -122,7 +140,68 @@ async def open_share(t: Tenant, token: str) -> dict[str, Any]:
         raise Gone("This link was withdrawn by the hiring team.", code="link_revoked")
     if row["expires_at"] <= datetime.now(UTC):
         raise Gone("This link has expired. Ask the hiring team for a new one.", code="link_expired")
+    if (
+        confirmed
+        and row["email"] is not None
+        and not (grant and await repo.granted(t, row["id"], security.token_hash(grant)))
+    ):
+        raise Forbidden(
+            "This link is for one person: enter your email address to get a link that opens it.",
+            code="confirmation_required",
+        )
     return row
+
+
+async def request_confirmation(
+    t: Tenant, share: dict[str, Any], token: str, email: str, public_url: str
+) -> str:
+    """Email a confirmation link to the share's named address when the guest gave that address
+    (the guest hears the same either way): the access log's action."""
+    if share["email"] is None:
+        raise Conflict("This link opens without confirmation.", code="no_confirmation_needed")
+    try:
+        given = normalize_email(email)
+    except Invalid:
+        return "wrong_email"
+    if given.casefold() != share["email"].casefold():
+        return "wrong_email"
+    now = datetime.now(UTC)
+    if await repo.confirmations_since(t, share["id"], now - timedelta(hours=1)) >= (
+        CONFIRMATIONS_PER_HOUR
+    ):
+        raise RateLimited(
+            "Several confirmation emails were sent in the last hour: use the latest, or try"
+            " again later.",
+            code="too_many_confirmations",
+        )
+    code = security.new_token()
+    await repo.add_confirmation(
+        t, uuid4(), share["id"], security.token_hash(code), now + CONFIRMATION_TTL
+    )
+    mail = render(
+        "share_confirmation",
+        share["language"],
+        f"{link(public_url, token)}?confirm={code}",
+        organization=share["organization"],
+        interview=share["title"],
+        email=share["email"],
+        minutes=int(CONFIRMATION_TTL.total_seconds() // 60),
+    )
+    await queue_email(t.conn, share["email"], "share_confirmation", mail)
+    return "confirmation_sent"
+
+
+async def confirm(t: Tenant, share: dict[str, Any], code: str) -> str:
+    """Use the emailed code (once, within the hour): the grant for the guest's browser."""
+    grant = security.new_token()
+    if not await repo.confirm(
+        t, share["id"], security.token_hash(code), security.token_hash(grant)
+    ):
+        raise Invalid(
+            "This confirmation link was used already or has expired: ask for a new one.",
+            code="confirmation_invalid",
+        )
+    return grant
 
 
 async def view(t: Tenant, share: dict[str, Any], token: str) -> s.SharedView:

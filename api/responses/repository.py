@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from api.user_agent import Client
 from storage.db import Tenant
 
 
@@ -95,13 +96,14 @@ async def create_answer(
     attempt: int,
     kind: str,
     text: str | None = None,
+    client: Client | None = None,
 ) -> None:
     await t.conn.execute(
         "INSERT INTO answers (id, organization_id, candidate_id, question_id, attempt, kind,"
-        " status, text_answer, started_at, ended_at)"
+        " status, text_answer, started_at, ended_at, client_browser, client_os, client_device)"
         " VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN 'pending'"
         " ELSE 'submitted' END, $7, CASE WHEN $7::text IS NOT NULL THEN now() END,"
-        " CASE WHEN $7::text IS NOT NULL THEN now() END)",
+        " CASE WHEN $7::text IS NOT NULL THEN now() END, $8, $9, $10)",
         answer_id,
         t.organization_id,
         candidate_id,
@@ -109,6 +111,23 @@ async def create_answer(
         attempt,
         kind,
         text,
+        client.browser if client else None,
+        client.os if client else None,
+        client.device if client else None,
+    )
+
+
+async def mark_devices_checked(t: Tenant, candidate_id: UUID, client: Client) -> None:
+    """The first pass of the device check counts (and its client); later ones change nothing."""
+    await t.conn.execute(
+        "UPDATE candidates SET devices_checked_at = now(), client_browser = $3, client_os = $4,"
+        " client_device = $5"
+        " WHERE organization_id = $1 AND id = $2 AND devices_checked_at IS NULL",
+        t.organization_id,
+        candidate_id,
+        client.browser,
+        client.os,
+        client.device,
     )
 
 

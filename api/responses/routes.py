@@ -24,6 +24,7 @@ from api.rate_limits import enforce
 from api.responses import repository as repo
 from api.responses import schemas as s
 from api.responses import service
+from api.user_agent import Client, client
 from storage.db import Tenant, savepoint
 from storage.signed_tokens import issue
 
@@ -84,6 +85,10 @@ async def candidate_tx(request: Req) -> AsyncIterator[tuple[Tenant, dict[str, An
     service.ensure_open(c)  # after the commit, so an expiry is recorded
 
 
+def _client(request: Req) -> Client:
+    return client(request.headers.get("user-agent", ""))
+
+
 def _question(q: dict[str, Any], c: dict[str, Any], current: int | None) -> s.CandidateQuestion:
     reached = current is None or q["position"] <= current
     return s.CandidateQuestion(
@@ -134,13 +139,21 @@ class CandidateSessionController(Controller):
         async with candidate_tx(request) as (t, c):
             await service.consent(t, c, data.notice_version, data.recording, data.ai)
 
+    @post("/devices-checked", status_code=204, responses=error_responses(403))
+    async def devices_checked(self, request: Req) -> None:
+        """The device check passed in this browser (camera, microphone): recorded once, with
+        the browser family, system and device type of the request's user agent (the string
+        itself is not kept). Calling it again changes nothing."""
+        async with candidate_tx(request) as (t, c):
+            await service.devices_checked(t, c, _client(request))
+
     @post("/questions/{question_id:uuid}/attempts", responses=error_responses(403))
     async def attempt(self, request: Req, question_id: FromPath[UUID]) -> s.Attempt:
         """Start an attempt at a video or audio question: stream it with WHIP to `whip_url`
         using `whip_token`. A new attempt discards the previous one."""
         svc = services(request.app.state)
         async with candidate_tx(request) as (t, c):
-            q, answer_id, attempt = await service.new_attempt(t, c, question_id)
+            q, answer_id, attempt = await service.new_attempt(t, c, question_id, _client(request))
         return s.Attempt(
             answer_id=answer_id,
             attempt=attempt,

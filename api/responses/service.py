@@ -28,6 +28,7 @@ from api.identity import security
 from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.responses import repository as repo
+from api.user_agent import Client
 from storage.db import Tenant
 from storage.outbox import add_event
 
@@ -146,8 +147,15 @@ async def _start(t: Tenant, c: dict[str, Any]) -> None:
         )
 
 
+async def devices_checked(t: Tenant, c: dict[str, Any], client: Client) -> None:
+    """The candidate's camera and microphone work in this browser (the page's device check
+    passed): recorded once, with the client, for the funnel and the failure rates."""
+    _require_consent(c)
+    await repo.mark_devices_checked(t, c["id"], client)
+
+
 async def new_attempt(
-    t: Tenant, c: dict[str, Any], question_id: UUID
+    t: Tenant, c: dict[str, Any], question_id: UUID, client: Client | None = None
 ) -> tuple[dict[str, Any], UUID, int]:
     _require_consent(c)
     q = await _question_to_answer(t, c, question_id)
@@ -157,7 +165,7 @@ async def new_attempt(
     await repo.discard_attempts(t, c["id"], question_id)
     answer_id = uuid4()
     attempt = int(q["last_attempt"]) + 1
-    await repo.create_answer(t, answer_id, c["id"], question_id, attempt, q["kind"])
+    await repo.create_answer(t, answer_id, c["id"], question_id, attempt, q["kind"], client=client)
     return q, answer_id, attempt
 
 

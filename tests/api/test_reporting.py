@@ -14,6 +14,9 @@ from typing import Any
 import httpx
 from pypdf import PdfReader
 
+from ingest.repository import finish_segment
+from ingest.service import FAILURES
+from storage.db import Tenant
 from tests.api_client import ApiClient
 from tests.candidates import CandidateClient
 
@@ -188,7 +191,7 @@ async def test_compare_shortlist_and_export(api: ApiClient, server: str, db: Any
 
 
 async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any) -> None:
-    """Eight candidates, each stopping at a known step."""
+    """Nine candidates, each stopping at a known step."""
     await api.sign_up()
     questions = [
         {"prompt": f"Question {n}", "kind": "text", "think_seconds": 0, "answer_seconds": 300}
@@ -196,18 +199,31 @@ async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any
     ]
     interview_id = await interview(api, questions)
     c = {}
-    for name in "ABCDEFGH":
+    for name in "ABCDEFGHI":
         _, c[name] = await invite(api, server, interview_id, name)
-    await c["A"].consent()
+    c["A"].headers["User-Agent"] = FIREFOX_LINUX
+    for name in "ABCDE":  # consent and pass the device check
+        await c[name].consent(ai=name != "C")
+        assert (await c[name].post("/devices-checked")).status_code == 204
+    checked = await db.fetchrow(
+        "SELECT devices_checked_at, client_browser, client_os, client_device FROM candidates"
+        " WHERE name = 'A'"
+    )
+    assert tuple(checked.values())[1:] == ("Firefox", "Linux", "desktop")
+    # Passing it again changes nothing (the first pass counts).
+    assert (await c["A"].post("/devices-checked")).status_code == 204
+    again = await db.fetchval("SELECT devices_checked_at FROM candidates WHERE name = 'A'")
+    assert again == checked["devices_checked_at"]
     await answer(c["A"], ["one", "two", "three"], finish=True)
-    await c["B"].consent()
     await answer(c["B"], ["one", "two"], finish=False)  # stops at question 3
-    await c["C"].consent(ai=False)
     await answer(c["C"], ["one"], finish=False)  # stops at question 2
-    await c["D"].consent()
     await answer(c["D"], ["one"], finish=False)  # stops at question 2
-    await c["E"].consent()  # never starts
-    await c["F"].session()  # opens the link only
+    # E passed the device check and never starts; I consents and never checks the devices.
+    await c["I"].consent()
+    await c["F"].session()  # opens the link only: no device check before consent
+    r = await c["F"].post("/devices-checked")
+    assert (r.status_code, r.json()["error"]) == (403, "consent_required")
+    assert await db.fetchval("SELECT devices_checked_at FROM candidates WHERE name = 'F'") is None
     # G never opens it; H is revoked before opening it.
     h_id = await db.fetchval("SELECT id FROM candidates WHERE name = 'H'")
     assert (await api.post(f"/api/v1/candidates/{h_id}/revoke")).status_code == 201
@@ -225,10 +241,12 @@ async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any
         "SELECT (completed_at AT TIME ZONE 'UTC')::date::text FROM candidates WHERE name = 'A'"
     )
     assert funnel.pop("completed_by_day") == [{"day": day, "completed": 1}]
+    assert funnel.pop("failures") == []  # written answers only: nothing streamed
     assert funnel == {
-        "invited": 8,
-        "opened": 6,
-        "consented": 5,
+        "invited": 9,
+        "opened": 7,
+        "consented": 6,
+        "devices_checked": 5,
         "started": 4,
         "completed": 1,
         "expired": 0,
@@ -244,5 +262,217 @@ async def test_funnel_of_a_synthetic_cohort(api: ApiClient, server: str, db: Any
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     r = await api.get(f"/api/v1/interviews/{interview_id}/funnel", params={"since": later})
     assert r.json()["invited"] == 0 and r.json()["median_seconds_to_complete"] is None
+    assert r.json()["devices_checked"] == 0
     assert [q["answered"] for q in r.json()["questions"]] == [0, 0, 0]
     assert r.json()["completed_by_day"] == []
+
+
+# User agents as browsers send them (Chrome's reduced form on Android: a phone's says "Mobile",
+# a tablet's does not).
+CHROME_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36"
+)
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+CHROME_ANDROID_PHONE = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+CHROME_ANDROID_TABLET = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36"
+)
+SAFARI_IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " Version/18.1 Mobile/15E148 Safari/604.1"
+)
+AUDIO_Q = {
+    "prompt": "Tell us about you.",
+    "kind": "audio",
+    "think_seconds": 0,
+    "answer_seconds": 60,
+}
+
+# Per candidate of the streamed interview: their browser and each attempt's ingest outcome
+# (status, failure code), as the ingest stores it; None: the attempt never streamed.
+STREAMED: dict[str, tuple[str, list[tuple[str, str | None] | None]]] = {
+    "P": (CHROME_WINDOWS, [("failed", "ice_failed"), ("recorded", None)]),
+    "Q": (FIREFOX_LINUX, [("recorded", None)]),
+    "R": (
+        SAFARI_IPHONE,
+        [("failed", "no_media"), ("failed", "udp_blocked"), ("interrupted", "connection_lost")],
+    ),
+    "S": (CHROME_ANDROID_PHONE, [("recorded", None)]),
+    "T": (CHROME_ANDROID_TABLET, [("failed", "dtls_failed")]),
+    "U": (SAFARI_IPAD, [None]),
+}
+
+
+async def test_failure_rates_and_the_organization_funnel(
+    api: ApiClient, server: str, db: Any
+) -> None:
+    """Two interviews: a written one (A completes, B never opens the link) and a streamed one
+    whose attempts end with known ingest outcomes on known browsers; the organization's funnel
+    adds them up, and a date range leaves out the candidates invited before it."""
+    await api.sign_up()
+    org_id = await db.fetchval("SELECT id FROM organizations")
+    written = await interview(api, [RUBRIC_Q])
+    _, a = await invite(api, server, written, "A")
+    await invite(api, server, written, "B")
+    await a.consent()
+    await answer(a, [STRONG], finish=True)
+    streamed = await interview(api, [AUDIO_Q])
+    t = Tenant(db, org_id)
+    for name, (agent, outcomes) in STREAMED.items():
+        _, c = await invite(api, server, streamed, name)
+        c.headers["User-Agent"] = agent
+        await c.consent()
+        assert (await c.post("/devices-checked")).status_code == 204
+        question_id = (await c.session())["questions"][0]["id"]
+        for outcome in outcomes:
+            answer_id = uuid.UUID((await c.attempt(question_id))["answer_id"])
+            if outcome is not None:
+                status, code = outcome
+                reason = FAILURES[code] if code else None
+                await finish_segment(t, answer_id, None, status, reason, failure_code=code)
+        if name in "PQ":
+            assert (await c.post("/finish")).status_code == 204
+    # Known times: A took 10 minutes, P 20 and Q 40; Q and S were invited ten days ago.
+    today = await db.fetchval("SELECT date_trunc('day', now() AT TIME ZONE 'UTC')::timestamp")
+    d0, d1 = today - timedelta(days=2), today - timedelta(days=1)
+    old = today - timedelta(days=10)
+    for name, invited, started, seconds in [
+        ("A", d0, d0 + timedelta(hours=10), 600),
+        ("P", d0, d1 + timedelta(hours=9), 1200),
+        ("Q", old, old + timedelta(hours=9), 2400),
+        ("S", old, None, None),
+    ]:
+        await db.execute(
+            "UPDATE candidates SET created_at = $2::timestamp AT TIME ZONE 'UTC',"
+            " started_at = coalesce($3::timestamp AT TIME ZONE 'UTC', started_at),"
+            " completed_at = coalesce($3::timestamp AT TIME ZONE 'UTC'"
+            "   + make_interval(secs => $4::float8), completed_at) WHERE name = $1",
+            name,
+            invited,
+            started,
+            seconds,
+        )
+
+    chrome_desktop = {
+        "browser": "Chrome",
+        "device": "desktop",
+        "attempts": 2,
+        "failed": 1,
+        "failure_rate": 0.5,
+        "codes": {"ice_failed": 1},
+    }
+    safari_iphone = {
+        "browser": "Mobile Safari",
+        "device": "mobile",
+        "attempts": 3,
+        "failed": 3,
+        "failure_rate": 1.0,
+        "codes": {"connection_lost": 1, "no_media": 1, "udp_blocked": 1},
+    }
+    android_tablet = {
+        "browser": "Chrome",
+        "device": "tablet",
+        "attempts": 1,
+        "failed": 1,
+        "failure_rate": 1.0,
+        "codes": {"dtls_failed": 1},
+    }
+    android_phone = {
+        "browser": "Chrome Mobile",
+        "device": "mobile",
+        "attempts": 1,
+        "failed": 0,
+        "failure_rate": 0.0,
+        "codes": {},
+    }
+    firefox_desktop = {
+        "browser": "Firefox",
+        "device": "desktop",
+        "attempts": 1,
+        "failed": 0,
+        "failure_rate": 0.0,
+        "codes": {},
+    }
+    everyone = [safari_iphone, chrome_desktop, android_tablet, android_phone, firefox_desktop]
+
+    # One interview's funnel: its own candidates only.
+    f = (await api.get(f"/api/v1/interviews/{streamed}/funnel")).json()
+    assert f["failures"] == everyone
+    counts = [f[k] for k in ("invited", "opened", "consented", "devices_checked", "started")]
+    assert counts == [6, 6, 6, 6, 6] and f["completed"] == 2
+    assert f["median_seconds_to_complete"] == 1800.0  # 20 and 40 minutes
+    # The numbers are the database's: every ended streamed attempt, every technical failure.
+    ended, failed = await db.fetchrow(
+        "SELECT count(*), count(*) FILTER (WHERE failure_code IS NOT NULL) FROM answers"
+        " WHERE kind = 'audio' AND ended_at IS NOT NULL"
+    )
+    assert (ended, failed) == (8, 5)
+    assert sum(g["attempts"] for g in f["failures"]) == ended
+    assert sum(g["failed"] for g in f["failures"]) == failed
+
+    # The organization: both interviews.
+    r = await api.get("/api/v1/funnel")
+    assert r.status_code == 200, r.text
+    org = r.json()
+    assert org.pop("failures") == everyone
+    assert org.pop("completed_by_day") == [
+        {"day": str(old.date()), "completed": 1},
+        {"day": str(d0.date()), "completed": 1},
+        {"day": str(d1.date()), "completed": 1},
+    ]
+    totals = [
+        (i["title"], i["invited"], i["started"], i["completed"]) for i in org.pop("interviews")
+    ]
+    assert totals == [("Support lead", 6, 6, 2), ("Support lead", 2, 1, 1)]
+    assert org == {
+        "invited": 8,
+        "opened": 7,
+        "consented": 7,
+        "devices_checked": 6,
+        "started": 7,
+        "completed": 3,
+        "expired": 0,
+        "revoked": 0,
+        "declined_ai": 0,
+        "median_seconds_to_complete": 1200.0,  # of 10, 20 and 40 minutes
+    }
+    db_counts = await db.fetchrow(
+        "SELECT count(*) AS invited, count(started_at) AS started,"
+        " count(*) FILTER (WHERE status = 'completed') AS completed FROM candidates"
+    )
+    assert (org["invited"], org["started"], org["completed"]) == tuple(db_counts.values())
+
+    # Invited in the last five days: Q and S (and their attempts) are left out.
+    since = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    org = (await api.get("/api/v1/funnel", params={"since": since})).json()
+    assert org["failures"] == [safari_iphone, chrome_desktop, android_tablet]
+    assert org["completed_by_day"] == [
+        {"day": str(d0.date()), "completed": 1},
+        {"day": str(d1.date()), "completed": 1},
+    ]
+    assert [(i["invited"], i["started"], i["completed"]) for i in org["interviews"]] == [
+        (4, 4, 1),
+        (2, 1, 1),
+    ]
+    counts = [org[k] for k in ("invited", "opened", "consented", "devices_checked", "started")]
+    assert counts == [6, 5, 5, 4, 5] and org["completed"] == 2
+    assert org["median_seconds_to_complete"] == 900.0  # of 10 and 20 minutes
+    # ... and until a day ago: only A and P (invited two days ago).
+    until = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    org = (await api.get("/api/v1/funnel", params={"since": since, "until": until})).json()
+    assert (org["invited"], org["completed"]) == (2, 2)
+    assert org["failures"] == [chrome_desktop]
+    # Another organization sees none of it.
+    other = ApiClient(httpx.AsyncClient(base_url=server, timeout=30), api.mail)
+    await other.sign_up(email="bea@example.com", org="Other")
+    org = (await other.get("/api/v1/funnel")).json()
+    assert (org["invited"], org["failures"], org["interviews"]) == (0, [], [])

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 
 from tests.api.test_reporting import MIDDLE, RUBRIC_Q, STRONG, answer, interview, invite
+from tests.api.test_security_email_links import sent_row
 from tests.api_client import ApiClient
+from tests.services import Inbox, body_text
 
 
 async def test_guest_reviews_through_a_blind_link(
@@ -153,3 +155,144 @@ async def test_sharing_the_shortlist(api: ApiClient, server: str) -> None:
     token = r.json()["link"].rsplit("/", 1)[1]
     view = (await httpx.AsyncClient(base_url=server).get(f"/api/v1/shared/{token}")).json()
     assert [c["label"] for c in view["candidates"]] == ["Candidate 1", "Candidate 2"]
+
+
+async def test_a_link_for_a_named_email_opens_only_after_confirming_it(
+    api: ApiClient, server: str, client_factory: Any, inbox: Inbox, db: Any
+) -> None:
+    await api.sign_up(name="Ada")
+    interview_id = await interview(api, [RUBRIC_Q])
+    ann, c = await invite(api, server, interview_id, "Ann Able")
+    await c.consent()
+    await answer(c, [STRONG], finish=True)
+    r = await api.post(
+        f"/api/v1/interviews/{interview_id}/shares",
+        json={"recipient": "Lee", "candidate_id": ann, "email": "Lee@Example.com"},
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["share"]["email"], r.json()["share"]["confirmed"]) == (
+        "Lee@example.com",
+        False,
+    )
+    share_id = r.json()["share"]["id"]
+    token = r.json()["link"].rsplit("/shared/", 1)[1]
+    base = f"/api/v1/shared/{token}"
+
+    # Unconfirmed: nothing is shown, rated or played.
+    guest = client_factory()
+    r = await guest.get(base)
+    assert (r.status_code, r.json()["error"]) == (403, "confirmation_required")
+    assert "Ann" not in r.text and STRONG not in r.text
+    answer_id = await db.fetchval("SELECT id FROM answers")
+    r = await guest.request(
+        "PUT", f"{base}/answers/{answer_id}/ratings",
+        json={"ratings": [{"criterion": "Empathy", "score": 5}]},
+    )  # fmt: skip
+    assert r.status_code == 403
+    r = await guest.post(f"{base}/candidates/{ann}/comments", json={"body": "x"})
+    assert r.status_code == 403
+    assert await db.fetchval("SELECT count(*) FROM share_ratings") == 0
+    assert await db.fetchval("SELECT count(*) FROM share_comments") == 0
+
+    # Another address gets the same answer and no email; the named one gets the link.
+    seen = len(inbox.messages)
+    r = await guest.post(f"{base}/confirmation", json={"email": "mallory@example.com"})
+    assert r.status_code == 202, r.text
+    r = await guest.post(f"{base}/confirmation", json={"email": " lee@example.COM"})
+    assert r.status_code == 202, r.text
+    mail = await inbox.wait_for(lambda m: m["To"] == "Lee@example.com", since=seen)
+    assert inbox.to("mallory@example.com") == []
+    assert await db.fetchval(
+        "SELECT count(*) FROM email_deliveries WHERE to_address ILIKE 'mallory%'"
+    ) == 0  # fmt: skip
+    link = next(w for w in body_text(mail).split() if "?confirm=" in w)
+    assert link.startswith(f"{server}/shared/{token}?confirm=")
+    code = link.split("?confirm=", 1)[1]
+    # The stored email keeps no usable link: neither the share's token nor the code.
+    row = await sent_row(db, "Lee@example.com")
+    assert row["link"] is None
+    for body in (row["text_body"], row["html_body"]):
+        assert token not in body and code not in body and "[link removed after sending]" in body
+    # The request alone still shows nothing.
+    assert (await guest.get(base)).status_code == 403
+
+    # Wrong codes are refused; the emailed one opens the link in the browser that uses it.
+    r = await guest.post(f"{base}/confirm", json={"code": "not-the-code"})
+    assert (r.status_code, r.json()["error"]) == (422, "confirmation_invalid")
+    manager = client_factory()
+    r = await manager.post(f"{base}/confirm", json={"code": code})
+    assert r.status_code == 204, r.text
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and f"Path=/api/v1/shared/{token}" in cookie
+    r = await manager.get(base)
+    assert r.status_code == 200, r.text
+    assert [x["label"] for x in r.json()["candidates"]] == ["Ann Able"]
+    r = await manager.post(f"{base}/candidates/{ann}/comments", json={"body": "Good."})
+    assert r.status_code == 204
+    # The code works once; the browser that only asked for it still sees nothing.
+    r = await guest.post(f"{base}/confirm", json={"code": code})
+    assert (r.status_code, r.json()["error"]) == (422, "confirmation_invalid")
+    assert (await guest.get(base)).status_code == 403
+    # A grant is for its own link: another link to the same address needs its own confirmation.
+    r = await api.post(
+        f"/api/v1/interviews/{interview_id}/shares",
+        json={"recipient": "Lee", "candidate_id": ann, "email": "lee@example.com"},
+    )
+    other = r.json()["link"].rsplit("/shared/", 1)[1]
+    manager.http.cookies.set("fairview_share", manager.http.cookies["fairview_share"],
+                             path=f"/api/v1/shared/{other}")  # fmt: skip
+    assert (await manager.get(f"/api/v1/shared/{other}")).status_code == 403
+
+    # The team sees the address, that it was confirmed, and every step in the access log.
+    listed = (await api.get(f"/api/v1/interviews/{interview_id}/shares")).json()
+    shown = next(s for s in listed if s["id"] == share_id)
+    assert shown["confirmed"] and shown["email"] == "Lee@example.com"
+    assert [a["action"] for a in shown["accesses"]] == [
+        "comment", "view", "confirmed", "confirmation_sent", "wrong_email",
+    ]  # fmt: skip
+
+    # Expiry and revocation still apply to a confirmed browser.
+    await db.execute(
+        "UPDATE share_links SET expires_at = now() - interval '1 second' WHERE id = $1",
+        uuid.UUID(share_id),
+    )
+    r = await manager.get(base)
+    assert (r.status_code, r.json()["error"]) == (410, "link_expired")
+    await db.execute(
+        "UPDATE share_links SET expires_at = now() + interval '1 day' WHERE id = $1",
+        uuid.UUID(share_id),
+    )
+    assert (await manager.get(base)).status_code == 200
+    assert (await api.delete(f"/api/v1/shares/{share_id}")).status_code == 204
+    r = await manager.get(base)
+    assert (r.status_code, r.json()["error"]) == (410, "link_revoked")
+    r = await manager.post(f"{base}/confirmation", json={"email": "lee@example.com"})
+    assert (r.status_code, r.json()["error"]) == (410, "link_revoked")
+
+
+async def test_confirmation_emails_are_limited_per_link(
+    api: ApiClient, server: str, client_factory: Any, db: Any
+) -> None:
+    await api.sign_up()
+    interview_id = await interview(api, [RUBRIC_Q])
+    ann, _ = await invite(api, server, interview_id, "Ann")
+    r = await api.post(
+        f"/api/v1/interviews/{interview_id}/shares",
+        json={"recipient": "Lee", "candidate_id": ann, "email": "lee@example.com"},
+    )
+    base = f"/api/v1/shared/{r.json()['link'].rsplit('/shared/', 1)[1]}"
+    guest = client_factory()
+    for _ in range(5):
+        r = await guest.post(f"{base}/confirmation", json={"email": "lee@example.com"})
+        assert r.status_code == 202
+    r = await guest.post(f"{base}/confirmation", json={"email": "lee@example.com"})
+    assert (r.status_code, r.json()["error"]) == (429, "too_many_confirmations")
+    assert await db.fetchval("SELECT count(*) FROM share_confirmations") == 5
+    # A link without a named address needs no confirmation.
+    r = await api.post(
+        f"/api/v1/interviews/{interview_id}/shares", json={"recipient": "Kim", "candidate_id": ann}
+    )
+    open_base = f"/api/v1/shared/{r.json()['link'].rsplit('/shared/', 1)[1]}"
+    r = await guest.post(f"{open_base}/confirmation", json={"email": "kim@example.com"})
+    assert (r.status_code, r.json()["error"]) == (409, "no_confirmation_needed")
+    assert (await guest.get(open_base)).status_code == 200

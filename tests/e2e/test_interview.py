@@ -135,6 +135,17 @@ async def test_recruiter_builds_and_candidate_completes_an_interview(
     assert wer(SPEECH_TEXT, text) <= 0.15, text
     assert rows[3]["text_answer"] == "I love helping people solve problems."
     assert await db.fetchval("SELECT status FROM candidates") == "completed"
+    # The page's device check was recorded, with the browser; each streamed attempt has it too.
+    checked = await db.fetchrow(
+        "SELECT devices_checked_at, client_browser, client_os, client_device FROM candidates"
+    )
+    assert checked["devices_checked_at"] is not None
+    assert (checked["client_os"], checked["client_device"]) == ("Linux", "desktop")
+    assert "Chrome" in checked["client_browser"]
+    clients = await db.fetch(
+        "SELECT DISTINCT client_browser, client_device FROM answers WHERE kind <> 'text'"
+    )
+    assert [tuple(r.values()) for r in clients] == [(checked["client_browser"], "desktop")]
 
     await recruiter.reload()
     row = recruiter.locator("tr[data-candidate='cora@example.com']")

@@ -85,6 +85,7 @@ export function shell(content: HTMLElement, rerender: () => void): HTMLElement {
         "nav",
         { "aria-label": "Fairview" },
         link("/interviews", t("nav.interviews")),
+        link("/analytics", t("nav.analytics")),
         link("/team", t("nav.team")),
         canManage() ? link("/api-keys", t("nav.apiKeys")) : null,
         link("/settings", t("nav.settings")),

@@ -14,7 +14,7 @@ import { rightsPage } from "./pages/rights";
 import { billing } from "./pages/billing";
 import { webhooks } from "./pages/webhooks";
 import { review } from "./pages/review";
-import { compare } from "./pages/reporting";
+import { analytics, compare } from "./pages/reporting";
 import { sharedPage } from "./pages/shared";
 import { settings } from "./pages/settings";
 import { team } from "./pages/team";
@@ -46,6 +46,7 @@ const routes: Route[] = [
   { path: "/oversight", render: oversight },
   { path: "/privacy", render: privacy },
   { path: "/fairness", render: fairness },
+  { path: "/analytics", render: analytics },
   { path: "/rights/:token", render: rightsPage, public: true, bare: true },
   { path: "/billing", render: billing },
   { path: "/webhooks", render: webhooks },

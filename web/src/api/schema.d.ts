@@ -617,6 +617,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/candidate/devices-checked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** DevicesChecked */
+        post: operations["ApiV1CandidateDevicesCheckedDevicesChecked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidate/finish": {
         parameters: {
             query?: never;
@@ -941,6 +958,23 @@ export interface paths {
         put?: never;
         /** Unsubscribe */
         post: operations["ApiV1EmailPreferencesUnsubscribeUnsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's funnel */
+        get: operations["ApiV1FunnelOrganizationFunnel"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1666,6 +1700,40 @@ export interface paths {
         put?: never;
         /** Comment as the guest */
         post: operations["ApiV1SharedTokenCandidatesCandidateIdCommentsComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the address with the emailed code */
+        post: operations["ApiV1SharedTokenConfirmConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a confirmation link (a link limited to a named email) */
+        post: operations["ApiV1SharedTokenConfirmationRequestConfirmation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2406,6 +2474,18 @@ export interface components {
             latency_ms: number;
             ok: boolean;
         };
+        /** ClientFailures */
+        ClientFailures: {
+            attempts: number;
+            browser: string;
+            codes: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            device: "desktop" | "mobile" | "tablet" | "other";
+            failed: number;
+            failure_rate: number;
+        };
         /** CommentIn */
         CommentIn: {
             body: string;
@@ -2451,6 +2531,15 @@ export interface components {
         /** ComplianceSettings */
         ComplianceSettings: {
             ai_evaluation: boolean;
+        };
+        /** ConfirmationIn */
+        ConfirmationIn: {
+            code: string;
+        };
+        /** ConfirmationRequest */
+        ConfirmationRequest: {
+            /** @example ada@example.com */
+            email: string;
         };
         /** Consent */
         Consent: {
@@ -2660,7 +2749,9 @@ export interface components {
             completed_by_day: components["schemas"]["DayCount"][];
             consented: number;
             declined_ai: number;
+            devices_checked: number;
             expired: number;
+            failures: components["schemas"]["ClientFailures"][];
             invited: number;
             median_seconds_to_complete: number | null;
             opened: number;
@@ -2840,6 +2931,15 @@ export interface components {
             status: "draft" | "active" | "closed" | "archived";
             title: string;
         };
+        /** InterviewTotals */
+        InterviewTotals: {
+            completed: number;
+            /** Format: uuid */
+            interview_id: string;
+            invited: number;
+            started: number;
+            title: string;
+        };
         /**
          * InterviewUpdate
          * @example {
@@ -2974,6 +3074,22 @@ export interface components {
             name: string;
             /** @enum {string} */
             role: "owner" | "admin" | "recruiter" | "reviewer";
+        };
+        /** OrganizationFunnel */
+        OrganizationFunnel: {
+            completed: number;
+            completed_by_day: components["schemas"]["DayCount"][];
+            consented: number;
+            declined_ai: number;
+            devices_checked: number;
+            expired: number;
+            failures: components["schemas"]["ClientFailures"][];
+            interviews: components["schemas"]["InterviewTotals"][];
+            invited: number;
+            median_seconds_to_complete: number | null;
+            opened: number;
+            revoked: number;
+            started: number;
         };
         /** OrganizationOut */
         OrganizationOut: {
@@ -3181,7 +3297,7 @@ export interface components {
         /** ShareAccess */
         ShareAccess: {
             /** @enum {string} */
-            action: "view" | "watch" | "rate" | "comment";
+            action: "view" | "watch" | "rate" | "comment" | "confirmation_sent" | "wrong_email" | "confirmed";
             /** Format: date-time */
             at: string;
             candidate: string | null;
@@ -3196,6 +3312,8 @@ export interface components {
         /** ShareIn */
         ShareIn: {
             candidate_id?: string | null;
+            /** @example ada@example.com */
+            email?: string | null;
             /** @default 14 */
             expires_in_days?: number;
             /** @default false */
@@ -3211,9 +3329,11 @@ export interface components {
             accesses: components["schemas"]["ShareAccess"][];
             active: boolean;
             candidate_ids: string[];
+            confirmed: boolean;
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
+            email: string | null;
             /** Format: date-time */
             expires_at: string;
             feedback: components["schemas"]["GuestFeedback"][];
@@ -5496,6 +5616,69 @@ export interface operations {
             };
         };
     };
+    ApiV1CandidateDevicesCheckedDevicesChecked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CandidateFinishFinish: {
         parameters: {
             query?: never;
@@ -7012,6 +7195,71 @@ export interface operations {
                         } | unknown[];
                         status_code: number;
                     };
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1FunnelOrganizationFunnel: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationFunnel"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description not_authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description not_found */
@@ -10051,6 +10299,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
@@ -10107,6 +10364,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
@@ -10152,6 +10418,15 @@ export interface operations {
             };
             /** @description bad_request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10220,6 +10495,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
@@ -10231,6 +10515,176 @@ export interface operations {
             };
             /** @description error */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1SharedTokenConfirmConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1SharedTokenConfirmationRequestConfirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -186,6 +186,9 @@ export async function candidateApp(_query: URLSearchParams, params: Record<strin
         status.replaceChildren(needsVideo ? preview : h("span"), h("label", {}, t("c.level"), " ", m.el));
         allow.hidden = true;
         next.disabled = false;
+        // Recorded for the team's funnel (once; a repeat changes nothing). It never holds the
+        // candidate up: a failure here is not theirs to fix.
+        void api.POST("/api/v1/candidate/devices-checked", { headers: headers() }).catch(() => undefined);
       } catch (error) {
         fail({ detail: t("c.deviceDenied", { error: (error as Error).name || String(error) }) });
       }

@@ -1,6 +1,8 @@
 // Reporting: candidates side by side (question by question, criterion by criterion), the
-// team's shortlist, the CSV export, and the interview's funnel with where candidates stop.
+// team's shortlist, the CSV export, the interview's funnel with where candidates stop, and the
+// organization's analytics; every chart stands beside the table of its numbers.
 import { api, type Schemas } from "../api/client";
+import { barChart, COLORS } from "../charts";
 import { h } from "../dom";
 import { locale, t } from "../i18n";
 import { navigate } from "../router";
@@ -129,56 +131,159 @@ export async function compare(query: URLSearchParams, params: Record<string, str
   return page(t("rp.title"), iv.data.title, h("p", {}, h("a", { href: `/interviews/${id}` }, t("rv.back", { title: iv.data.title }))), form, msg, result);
 }
 
-// The funnel as bars with their numbers, and per question how many answered and stopped there.
-function funnelView(f: Schemas["Funnel"]): HTMLElement {
+type AnyFunnel = Schemas["Funnel"] | Schemas["OrganizationFunnel"];
+
+let tables = 0;
+/** A chart and, beside it, the table with its numbers (the table's caption names both). */
+function figure(cls: string, caption: string, chart: (tableId: string) => HTMLElement, head: string[], rows: (string | number)[][]): HTMLElement {
+  const id = `report-table-${++tables}`;
+  return h(
+    "div",
+    { class: "figure", "data-figure": cls },
+    chart(id),
+    h(
+      "table",
+      { class: cls, id },
+      h("caption", {}, caption),
+      head.length ? h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))) : null,
+      h("tbody", {}, ...rows.map(([first, ...rest]) => h("tr", {}, h("th", { scope: "row" }, String(first)), ...rest.map((v) => h("td", { class: "num" }, String(v)))))),
+    ),
+  );
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+const minutes = (seconds: number | null) => (seconds === null ? "—" : t("rp.minutes", { n: (seconds / 60).toFixed(1) }));
+
+function failuresView(f: AnyFunnel): HTMLElement {
+  if (!f.failures.length) return h("p", { class: "muted failures-none" }, `${t("rp.failures")}: ${t("rp.failuresNone")}`);
+  const label = (x: Schemas["ClientFailures"]) => `${x.browser} · ${t(`rp.dev.${x.device}`)}`;
+  return figure(
+    "funnel-failures",
+    t("rp.failures"),
+    (id) => barChart({ title: t("rp.chartOf", { title: t("rp.failures") }), describedBy: id, labels: f.failures.map(label), series: [{ label: t("rp.rate"), values: f.failures.map((x) => x.failure_rate), color: COLORS.danger }], horizontal: true, percent: true }),
+    [t("rp.browser"), t("rp.attempts"), t("rp.failed"), t("rp.rate"), t("rp.codes")],
+    f.failures.map((x) => [label(x), x.attempts, x.failed, percent(x.failure_rate), Object.entries(x.codes).map(([code, n]) => `${code}: ${n}`).join(", ") || "—"]),
+  );
+}
+
+// The funnel as a chart with its numbers, the other outcomes, completions per day, where
+// candidates stop (one interview) and the technical failure rates per browser and device.
+function funnelView(f: AnyFunnel): HTMLElement {
   const steps: [string, number][] = [
     [t("rp.f.invited"), f.invited],
     [t("rp.f.opened"), f.opened],
     [t("rp.f.consented"), f.consented],
+    [t("rp.f.devices"), f.devices_checked],
     [t("rp.f.started"), f.started],
     [t("rp.f.completed"), f.completed],
   ];
-  const bar = (label: string, n: number, of: number) =>
-    h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "num" }, String(n)), h("td", { class: "bar-cell" }, h("span", { class: "bar", style: `width:${of ? Math.round((100 * n) / of) : 0}%` })));
+  const days = f.completed_by_day;
   return h(
     "div",
     { class: "funnel" },
-    h("table", { class: "funnel-steps" }, h("caption", {}, t("rp.funnel")), h("tbody", {}, ...steps.map(([label, n]) => bar(label, n, f.invited)))),
-    h("p", { class: "muted" }, t("rp.f.others", { expired: f.expired, revoked: f.revoked, declined: f.declined_ai, median: f.median_seconds_to_complete === null ? "—" : (f.median_seconds_to_complete / 60).toFixed(1) })),
+    figure(
+      "funnel-steps",
+      t("rp.funnel"),
+      (id) => barChart({ title: t("rp.chartOf", { title: t("rp.funnel") }), describedBy: id, labels: steps.map(([l]) => l), series: [{ label: t("rp.count"), values: steps.map(([, n]) => n), color: COLORS.primary }], horizontal: true }),
+      [],
+      steps.map(([label, n]) => [label, n, f.invited ? percent(n / f.invited) : "—"]),
+    ),
     h(
       "table",
-      { class: "funnel-questions" },
-      h("caption", {}, t("rp.dropOff")),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("rp.question")), h("th", { scope: "col" }, t("rp.answered")), h("th", { scope: "col" }, t("rp.stopped")))),
-      h("tbody", {}, ...f.questions.map((q) => h("tr", {}, h("th", { scope: "row" }, `${q.position + 1}. ${q.prompt}`), h("td", { class: "num" }, String(q.answered)), h("td", { class: "num" }, String(q.stopped))))),
+      { class: "funnel-others" },
+      h(
+        "tbody",
+        {},
+        ...(
+          [
+            [t("rp.f.expired"), f.expired],
+            [t("rp.f.revoked"), f.revoked],
+            [t("rp.f.declined"), f.declined_ai],
+            [t("rp.f.median"), minutes(f.median_seconds_to_complete)],
+          ] as [string, string | number][]
+        ).map(([label, v]) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "num" }, String(v)))),
+      ),
     ),
-    f.completed_by_day.length
-      ? h(
-          "table",
-          { class: "funnel-days" },
-          h("caption", {}, t("rp.byDay")),
-          h("tbody", {}, ...f.completed_by_day.map((d) => bar(formatDay(d.day), d.completed, Math.max(...f.completed_by_day.map((x) => x.completed))))),
+    "questions" in f && f.questions.length
+      ? figure(
+          "funnel-questions",
+          t("rp.dropOff"),
+          (id) =>
+            barChart({
+              title: t("rp.chartOf", { title: t("rp.dropOff") }),
+              describedBy: id,
+              labels: f.questions.map((q) => `${q.position + 1}`),
+              series: [
+                { label: t("rp.answered"), values: f.questions.map((q) => q.answered), color: COLORS.primary },
+                { label: t("rp.stopped"), values: f.questions.map((q) => q.stopped), color: COLORS.warn },
+              ],
+            }),
+          [t("rp.question"), t("rp.answered"), t("rp.stopped")],
+          f.questions.map((q) => [`${q.position + 1}. ${q.prompt}`, q.answered, q.stopped]),
         )
       : null,
+    days.length
+      ? figure(
+          "funnel-days",
+          t("rp.byDay"),
+          (id) => barChart({ title: t("rp.chartOf", { title: t("rp.byDay") }), describedBy: id, labels: days.map((d) => formatDay(d.day)), series: [{ label: t("rp.f.completed"), values: days.map((d) => d.completed), color: COLORS.ok }] }),
+          [t("rp.day"), t("rp.f.completed")],
+          days.map((d) => [formatDay(d.day), d.completed]),
+        )
+      : null,
+    failuresView(f),
   );
+}
+
+/** Date inputs for [since, until) of the invitation date, as the API's query. */
+function dateRange(onChange: () => void): { el: HTMLElement; query: () => { since?: string; until?: string } } {
+  const since = h("input", { type: "date", name: "since" });
+  const until = h("input", { type: "date", name: "until" });
+  since.addEventListener("change", onChange);
+  until.addEventListener("change", onChange);
+  const query = () => {
+    const q: { since?: string; until?: string } = {};
+    if (since.value) q.since = new Date(`${since.value}T00:00:00`).toISOString();
+    if (until.value) q.until = new Date(new Date(`${until.value}T00:00:00`).getTime() + 86400000).toISOString();
+    return q;
+  };
+  return { el: h("div", { class: "row" }, h("label", {}, `${t("rp.since")} `, since), " ", h("label", {}, `${t("rp.until")} `, until)), query };
+}
+
+/** The organization's analytics: every interview's candidates together, by invitation date. */
+export async function analytics(): Promise<HTMLElement> {
+  const msg = status();
+  const body = h("div");
+  const range = dateRange(() => void load());
+  async function load(): Promise<void> {
+    const r = await api.GET("/api/v1/funnel", { params: { query: range.query() } });
+    if (!r.data) return showError(msg, r.error);
+    const f = r.data;
+    body.replaceChildren(
+      funnelView(f),
+      h(
+        "table",
+        { class: "funnel-interviews" },
+        h("caption", {}, t("an.interviews")),
+        h("thead", {}, h("tr", {}, ...[t("an.interview"), t("rp.f.invited"), t("rp.f.started"), t("rp.f.completed")].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, ...f.interviews.map((i) => h("tr", {}, h("th", { scope: "row" }, h("a", { href: `/interviews/${i.interview_id}` }, i.title)), ...[i.invited, i.started, i.completed].map((n) => h("td", { class: "num" }, String(n)))))),
+      ),
+    );
+  }
+  await load();
+  return page(t("an.title"), t("an.lead"), range.el, msg, body);
 }
 
 /** The interview page's reports: compare, export, and the funnel (filterable by invitation date). */
 export async function reportsSection(interviewId: string): Promise<HTMLElement> {
   const msg = status();
   const body = h("div");
-  const since = h("input", { type: "date", name: "since" });
-  const until = h("input", { type: "date", name: "until" });
-  const load = async () => {
-    const query: { since?: string; until?: string } = {};
-    if (since.value) query.since = new Date(`${since.value}T00:00:00`).toISOString();
-    if (until.value) query.until = new Date(new Date(`${until.value}T00:00:00`).getTime() + 86400000).toISOString();
-    const r = await api.GET("/api/v1/interviews/{interview_id}/funnel", { params: { path: { interview_id: interviewId }, query } });
+  const range = dateRange(() => void load());
+  async function load(): Promise<void> {
+    const r = await api.GET("/api/v1/interviews/{interview_id}/funnel", { params: { path: { interview_id: interviewId }, query: range.query() } });
     if (r.data) body.replaceChildren(funnelView(r.data));
     else showError(msg, r.error);
-  };
-  since.addEventListener("change", () => void load());
-  until.addEventListener("change", () => void load());
+  }
   const [, people] = await Promise.all([load(), api.GET("/api/v1/interviews/{interview_id}/comparison", { params: { path: { interview_id: interviewId }, query: { sort: "name" } } })]);
   return h(
     "section",
@@ -191,7 +296,7 @@ export async function reportsSection(interviewId: string): Promise<HTMLElement> 
       " · ",
       h("a", { href: `/api/v1/interviews/${interviewId}/candidates.csv`, download: "" }, t("rp.csv")),
     ),
-    h("div", { class: "row" }, h("label", {}, `${t("rp.since")} `, since), " ", h("label", {}, `${t("rp.until")} `, until)),
+    range.el,
     msg,
     body,
     await sharesSection(interviewId, people.data?.candidates ?? []),

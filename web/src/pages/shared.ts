@@ -15,6 +15,7 @@ function shareCard(s: Share, names: Map<string, string>, msg: HTMLElement, reloa
     { class: "card share", "data-share": s.id },
     h("h4", {}, s.recipient, " ", h("span", { class: "tag" }, state)),
     h("p", { class: "muted" }, `${who}${s.hide_identity ? ` · ${t("sh.hideIdentity")}` : ""}${s.hide_video ? ` · ${t("sh.hideVideo")}` : ""}`),
+    s.email ? h("p", { class: "share-email" }, t(s.confirmed ? "sh.emailConfirmed" : "sh.emailPending", { email: s.email })) : null,
     s.active
       ? button(t("sh.revoke"), {
           class: "danger",
@@ -50,6 +51,7 @@ export async function sharesSection(interviewId: string, candidates: Schemas["Co
   };
   const what = h("select", { name: "what" }, h("option", { value: "" }, t("sh.shortlist")), ...candidates.map((c) => h("option", { value: c.id }, c.name)));
   const recipient = h("input", { name: "recipient", required: true, maxlength: "200" });
+  const email = h("input", { name: "email", type: "email", maxlength: "254", autocomplete: "off" });
   const days = h("input", { name: "days", type: "number", min: "1", max: "90", value: "14" });
   const hideIdentity = h("input", { type: "checkbox", name: "hide_identity" });
   const hideVideo = h("input", { type: "checkbox", name: "hide_video" });
@@ -62,6 +64,7 @@ export async function sharesSection(interviewId: string, candidates: Schemas["Co
       {},
       h("legend", {}, t("sh.new")),
       h("div", { class: "row" }, h("label", {}, `${t("sh.recipient")} `, recipient), h("label", {}, `${t("sh.what")} `, what), h("label", {}, `${t("sh.days")} `, days)),
+      h("label", {}, `${t("sh.email")} `, email),
       h("label", { class: "check" }, hideIdentity, t("sh.hideIdentity")),
       h("label", { class: "check" }, hideVideo, t("sh.hideVideo")),
       h("button", { type: "submit" }, t("sh.create")),
@@ -74,6 +77,7 @@ export async function sharesSection(interviewId: string, candidates: Schemas["Co
       expires_in_days: Number(days.value),
       hide_identity: hideIdentity.checked,
       hide_video: hideVideo.checked,
+      ...(email.value.trim() ? { email: email.value.trim() } : {}),
       ...(what.value ? { candidate_id: what.value } : { shortlist: true }),
     };
     const r = await api.POST("/api/v1/interviews/{interview_id}/shares", { params: { path: { interview_id: interviewId } }, body });
@@ -118,11 +122,19 @@ function guestQuestion(token: string, q: Schemas["SharedQuestion"], msg: HTMLEle
 }
 
 /** The guest's page: no account, only what the link shares. */
-export async function sharedPage(_q: URLSearchParams, params: Record<string, string>): Promise<HTMLElement> {
+export async function sharedPage(query: URLSearchParams, params: Record<string, string>): Promise<HTMLElement> {
   const token = params.token!;
   const msg = status();
+  // The link from the confirmation email: use its code once, then forget it from the address.
+  const code = query.get("confirm");
+  if (code) {
+    history.replaceState(null, "", `/shared/${encodeURIComponent(token)}`);
+    const c = await api.POST("/api/v1/shared/{token}/confirm", { params: { path: { token } }, body: { code } });
+    if (c.error) showError(msg, c.error);
+  }
   const r = await api.GET("/api/v1/shared/{token}", { params: { path: { token } } });
   if (!r.data) {
+    if ((r.error as { error?: string } | undefined)?.error === "confirmation_required") return confirmationPage(token, msg);
     showError(msg, r.error);
     return page(t("sh.guestTitle"), null, msg);
   }
@@ -150,4 +162,17 @@ export async function sharedPage(_q: URLSearchParams, params: Record<string, str
     msg,
     ...candidates,
   );
+}
+
+/** A link for a named email: the guest asks for the confirmation link to be emailed. */
+function confirmationPage(token: string, msg: HTMLElement): HTMLElement {
+  const email = h("input", { type: "email", name: "email", required: true, maxlength: "254", autocomplete: "email" });
+  const form = h("form", {}, h("label", {}, `${t("email")} `, email), h("button", { type: "submit", class: "primary" }, t("sh.confirmSend")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const r = await api.POST("/api/v1/shared/{token}/confirmation", { params: { path: { token } }, body: { email: email.value } });
+    if (r.error) return showError(msg, r.error);
+    showOk(msg, t("sh.confirmSent"));
+  });
+  return page(t("sh.confirmTitle"), t("sh.confirmLead"), form, msg);
 }
