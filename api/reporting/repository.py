@@ -92,12 +92,18 @@ async def set_shortlisted(
 
 
 # The funnel's cohort: the candidates invited (created) in [since, until), of one interview or
-# (interview id NULL) of the whole organization.
-_COHORT = (
-    " c.organization_id = $1 AND ($2::uuid IS NULL OR c.interview_id = $2)"
+# (interview id NULL) of the whole organization. Two constant texts rather than "$2 IS NULL OR
+# ...", so that a prepared statement's plan for one interview uses the interview's index.
+_DATES = (
     " AND ($3::timestamptz IS NULL OR c.created_at >= $3)"
     " AND ($4::timestamptz IS NULL OR c.created_at < $4)"
 )
+_ONE_INTERVIEW = " c.organization_id = $1 AND c.interview_id = $2" + _DATES
+_ALL_INTERVIEWS = " c.organization_id = $1 AND $2::uuid IS NULL" + _DATES
+
+
+def _cohort(interview_id: UUID | None) -> str:
+    return _ALL_INTERVIEWS if interview_id is None else _ONE_INTERVIEW
 
 
 async def funnel(
@@ -106,7 +112,7 @@ async def funnel(
     """Counts of the cohort at every step, and the median time from start to completion in
     seconds."""
     row = await t.conn.fetchrow(
-        "SELECT count(*) AS invited,"  # noqa: S608 - _COHORT is a constant
+        "SELECT count(*) AS invited,"  # noqa: S608 - constant fragments
         " count(*) FILTER (WHERE c.opened_at IS NOT NULL) AS opened,"
         " count(*) FILTER (WHERE c.consented_at IS NOT NULL) AS consented,"
         " count(*) FILTER (WHERE c.devices_checked_at IS NOT NULL) AS devices_checked,"
@@ -118,7 +124,7 @@ async def funnel(
         " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
         "   c.completed_at - c.started_at)) FILTER (WHERE c.status = 'completed'"
         "   AND c.started_at IS NOT NULL) AS median_seconds"
-        f" FROM candidates c WHERE{_COHORT}",
+        f" FROM candidates c WHERE{_cohort(interview_id)}",
         t.organization_id,
         interview_id,
         since,
@@ -132,8 +138,8 @@ async def completed_by_day(
 ) -> list[dict[str, Any]]:
     """Completions per UTC day, of the cohort."""
     rows = await t.conn.fetch(
-        "SELECT (c.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completed"  # noqa: S608 - _COHORT is a constant
-        f" FROM candidates c WHERE{_COHORT} AND c.status = 'completed'"
+        "SELECT (c.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completed"  # noqa: S608 - constant fragments
+        f" FROM candidates c WHERE{_cohort(interview_id)} AND c.status = 'completed'"
         " GROUP BY 1 ORDER BY 1",
         t.organization_id,
         interview_id,
@@ -150,10 +156,11 @@ async def attempt_outcomes(
     ended them), counted per client (the attempt's, else the one of the candidate's device
     check) and failure code (NULL: no technical failure)."""
     rows = await t.conn.fetch(
-        "SELECT coalesce(a.client_browser, c.client_browser, 'Unknown') AS browser,"  # noqa: S608 - _COHORT is a constant
+        "SELECT coalesce(a.client_browser, c.client_browser, 'Unknown') AS browser,"  # noqa: S608 - constant fragments
         " coalesce(a.client_device, c.client_device, 'other') AS device,"
         " a.failure_code, count(*) AS attempts"
-        f" FROM answers a JOIN candidates c ON c.id = a.candidate_id WHERE{_COHORT}"
+        f" FROM answers a JOIN candidates c ON c.id = a.candidate_id"
+        f" WHERE{_cohort(interview_id)}"
         " AND a.organization_id = $1 AND a.kind IN ('video', 'audio')"
         " AND a.ended_at IS NOT NULL"
         " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 NULLS FIRST",
@@ -170,10 +177,10 @@ async def interview_totals(
 ) -> list[dict[str, Any]]:
     """Per interview of the organization: its cohort's invited, started and completed."""
     rows = await t.conn.fetch(
-        "SELECT i.id, i.title, count(c.id) AS invited,"  # noqa: S608 - _COHORT is a constant
+        "SELECT i.id, i.title, count(c.id) AS invited,"  # noqa: S608 - constant fragments
         " count(c.id) FILTER (WHERE c.started_at IS NOT NULL) AS started,"
         " count(c.id) FILTER (WHERE c.status = 'completed') AS completed"
-        f" FROM interviews i JOIN candidates c ON c.interview_id = i.id AND{_COHORT}"
+        f" FROM interviews i JOIN candidates c ON c.interview_id = i.id AND{_ALL_INTERVIEWS}"
         " WHERE i.organization_id = $1"
         " GROUP BY i.id, i.title ORDER BY count(c.id) DESC, i.title, i.id",
         t.organization_id,
