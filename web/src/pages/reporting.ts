@@ -191,6 +191,7 @@ function funnelView(f: AnyFunnel): HTMLElement {
     h(
       "table",
       { class: "funnel-others" },
+      h("caption", {}, t("rp.f.outcomes")),
       h(
         "tbody",
         {},
