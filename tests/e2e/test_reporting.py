@@ -192,3 +192,4 @@ async def test_analytics_charts_show_the_cohorts_numbers(
     # P answered the question; R's attempts all failed, so R stopped there.
     assert await chart_values(page, "funnel-questions") == [[1], [1]]
     assert await chart_values(page, "funnel-failures") == [[0.5, 1]]
+    await page.locator("section.reports").screenshot(path=str(ARTIFACTS / "interview-reports.png"))

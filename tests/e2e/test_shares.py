@@ -107,6 +107,7 @@ async def test_a_link_for_a_named_email_opens_after_the_emailed_confirmation(
     await stranger.get_by_label("Email").fill("maria@example.com")
     await stranger.get_by_role("button", name="Email me the link").click()
     mail = await inbox.wait_for(lambda m: m["To"] == "maria@example.com", since=seen)
+    await stranger.screenshot(path=str(ARTIFACTS / "share-confirm.png"))
     assert inbox.to("stranger@example.com") == []
     confirm = next(w for w in body_text(mail).split() if "?confirm=" in w)
 

@@ -213,7 +213,7 @@ function funnelView(f: AnyFunnel): HTMLElement {
             barChart({
               title: t("rp.chartOf", { title: t("rp.dropOff") }),
               describedBy: id,
-              labels: f.questions.map((q) => `${q.position + 1}`),
+              labels: f.questions.map((q) => `${t("rp.question")} ${q.position + 1}`),
               series: [
                 { label: t("rp.answered"), values: f.questions.map((q) => q.answered), color: COLORS.primary },
                 { label: t("rp.stopped"), values: f.questions.map((q) => q.stopped), color: COLORS.warn },
