@@ -1,4 +1,5 @@
-"""Typed errors: every expected failure has an HTTP status and a stable machine-readable code.
+"""Typed errors as HTTP responses: every expected failure (``domain.errors``) has an HTTP status
+and a stable machine-readable code.
 
 Responses are ``{"error": code, "detail": message}`` (plus ``fields`` for validation errors).
 """
@@ -18,6 +19,30 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.text import CONTROL_DETAIL, is_control_character_error
+from domain.errors import (  # the API's errors are the domain's (re-exported for the contexts)
+    Conflict,
+    FairviewError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+)
+
+__all__ = [
+    "Conflict",
+    "ErrorBody",
+    "FairviewError",
+    "Forbidden",
+    "Gone",
+    "Invalid",
+    "NotAuthenticated",
+    "NotFound",
+    "PaymentRequired",
+    "RateLimited",
+]
 
 log = structlog.get_logger("fairview.api")
 
@@ -26,54 +51,6 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     error: str
     detail: str
     fields: list[dict[str, Any]] | None = None
-
-
-class FairviewError(Exception):
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(
-        self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
-    ):
-        super().__init__(detail)
-        self.detail = detail
-        if code:
-            self.code = code
-        self.headers = headers or {}
-
-
-class NotAuthenticated(FairviewError):
-    status_code, code = 401, "not_authenticated"
-
-
-class Forbidden(FairviewError):
-    status_code, code = 403, "forbidden"
-
-
-class NotFound(FairviewError):
-    status_code, code = 404, "not_found"
-
-
-class Conflict(FairviewError):
-    status_code, code = 409, "conflict"
-
-
-class Gone(FairviewError):
-    status_code, code = 410, "gone"
-
-
-class Invalid(FairviewError):
-    status_code, code = 422, "invalid"
-
-
-class PaymentRequired(FairviewError):
-    """The plan's limit would be exceeded; the detail names the limit and how to upgrade."""
-
-    status_code, code = 402, "plan_limit_reached"
-
-
-class RateLimited(FairviewError):
-    status_code, code = 429, "rate_limited"
 
 
 _HTTP_CODES = {

@@ -17,7 +17,8 @@ from litestar import Controller, Request, Response, delete, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
-from ingest.service import Ingest, StreamRefused
+from domain.errors import FairviewError
+from ingest.service import Ingest
 from storage.signed_tokens import TokenError, verify
 
 Req = Request[Any, Any, Any]
@@ -78,8 +79,8 @@ class WhipController(Controller):
             session, answer_sdp = await _ingest(request).start(
                 answer_id, organization_id, body.decode("utf-8", "replace")
             )
-        except StreamRefused as exc:
-            return _error(exc.status, exc.code, exc.detail)
+        except FairviewError as exc:
+            return _error(exc.status_code, exc.code, exc.detail)
         return Response(
             answer_sdp,
             status_code=201,

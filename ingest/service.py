@@ -15,13 +15,15 @@ from uuid import UUID
 
 import structlog
 
+from domain import lifecycle
+from domain.errors import Conflict, FairviewError, NotFound
+from domain.events import AnswerRecorded, emit
 from ingest import media_jobs
 from ingest import repository as repo
 from ingest.retry import retry_db
-from ingest.session import IngestSession, NegotiationError, SegmentResult, segment_key
+from ingest.session import IngestSession, SegmentResult, segment_key
 from storage.db import Database, Tenant
 from storage.objects import ObjectStore
-from storage.outbox import add_event
 from streaming.bus import EventBus
 
 log = structlog.get_logger("fairview.ingest")
@@ -75,12 +77,6 @@ def segment_outcome(result: SegmentResult) -> tuple[str, str | None]:
     if result.ended_by == "connection_lost":
         return "interrupted", "connection_lost"
     return "recorded", None
-
-
-class StreamRefused(Exception):
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 class Ingest:
@@ -160,15 +156,14 @@ class Ingest:
     ) -> tuple[IngestSession, str]:
         """Open a session for the answer and return it with the SDP answer."""
         if answer_id in self._by_answer:
-            raise StreamRefused(
-                409,
-                "already_streaming",
+            raise Conflict(
                 "This answer is already streaming from another connection.",
+                code="already_streaming",
             )
         async with self.db.tenant(organization_id) as t:
             answer = await repo.answer_for_stream(t, answer_id, for_update=True)
             if answer is None:
-                raise StreamRefused(404, "not_found", "No such answer.")
+                raise NotFound("No such answer.")
             remaining = self._remaining_s(answer)
             self._check(answer, remaining)
             await repo.mark_recording(
@@ -195,12 +190,12 @@ class Ingest:
             if session is not None:
                 self._forget(session)
             await self._unmark(organization_id, answer)
-            if isinstance(exc, NegotiationError):
-                raise StreamRefused(exc.status, exc.code, exc.detail) from exc
-            if isinstance(exc, Exception):
+            if isinstance(exc, Exception) and not isinstance(exc, FairviewError):
                 log.exception("stream_start_failed", answer_id=str(answer_id))
-                raise StreamRefused(
-                    500, "stream_failed", "The stream could not be started; please try again."
+                raise FairviewError(
+                    "The stream could not be started; please try again.",
+                    code="stream_failed",
+                    status_code=500,
                 ) from exc
             raise
         return session, answer_sdp
@@ -214,25 +209,26 @@ class Ingest:
 
     @staticmethod
     def _remaining_s(answer: dict[str, Any]) -> float:
-        limit = answer["answer_seconds"] * float(answer["extra_time_factor"]) + GRACE_S
-        return float(limit - answer["duration_ms"] / 1000)
+        return GRACE_S + lifecycle.remaining_s(
+            answer["answer_seconds"], answer["extra_time_factor"], answer["duration_ms"]
+        )
 
     @staticmethod
     def _check(answer: dict[str, Any], remaining: float) -> None:
         if answer["interview_status"] != "active":
-            raise StreamRefused(409, "interview_not_active", "This interview is closed.")
-        if answer["candidate_status"] not in ("opened", "in_progress"):
-            raise StreamRefused(
-                409, "candidate_closed", f"This interview is {answer['candidate_status']}."
+            raise Conflict("This interview is closed.", code="interview_not_active")
+        if answer["candidate_status"] not in lifecycle.OPEN:
+            raise Conflict(
+                f"This interview is {answer['candidate_status']}.", code="candidate_closed"
             )
         if answer["kind"] == "text":
-            raise StreamRefused(409, "text_question", "Text questions are answered in writing.")
-        if answer["status"] not in ("pending", "interrupted"):
-            raise StreamRefused(
-                409, "answer_closed", f"This answer is {answer['status']}; start a retake instead."
+            raise Conflict("Text questions are answered in writing.", code="text_question")
+        if answer["status"] not in lifecycle.STREAMABLE:
+            raise Conflict(
+                f"This answer is {answer['status']}; start a retake instead.", code="answer_closed"
             )
         if remaining <= GRACE_S:
-            raise StreamRefused(409, "time_over", "The time for this answer is over.")
+            raise Conflict("The time for this answer is over.", code="time_over")
 
     def get(self, session_id: str) -> IngestSession | None:
         return self.sessions.get(session_id)
@@ -258,11 +254,8 @@ class Ingest:
                     t, session.answer_id, segment, final, reason, failure_code=code
                 )
                 if final == "recorded":
-                    await add_event(
-                        t.conn,
-                        t.organization_id,
-                        "answer.recorded",
-                        {"answer_id": str(session.answer_id)},
+                    await emit(
+                        t.conn, t.organization_id, AnswerRecorded(answer_id=session.answer_id)
                     )
                     # The playback file is a job (a child process, with retries), not made here.
                     await media_jobs.queue(t.conn, t.organization_id, session.answer_id)

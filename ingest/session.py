@@ -24,6 +24,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.exceptions import OperationError
 from aiortc.mediastreams import MediaStreamError
 
+from domain.errors import FairviewError
 from ingest import interop
 from ingest.audio_tap import AudioTap
 from ingest.passthrough import EncodedVideoFrame
@@ -41,10 +42,13 @@ CODEC_REFUSED = (
 )
 
 
-class NegotiationError(Exception):
-    def __init__(self, detail: str, code: str = "unsupported_media", status: int = 400) -> None:
-        super().__init__(detail)
-        self.detail, self.code, self.status = detail, code, status
+class NegotiationError(FairviewError):
+    """An offer this session cannot take; ``negotiate`` has undone what it began."""
+
+    code = "unsupported_media"
+
+    def __init__(self, detail: str, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(detail, code=code, status_code=status)
 
 
 def segment_key(answer_id: UUID, segment: int) -> str:

@@ -24,8 +24,8 @@ import structlog
 
 from analysis.evaluation import EvaluatedAnswer, RubricEvaluator
 from analysis.quality import abstain_reason
+from domain.events import CandidateEvaluated, EvaluationReady, emit
 from storage.db import Database, Tenant
-from storage.outbox import add_event
 from streaming import evaluations_repository as repo
 from streaming import transcripts_repository
 from streaming.ai_runs import record_run
@@ -157,7 +157,7 @@ class Evaluator:
                 await repo.save(
                     t, "evaluations", answer_id, "abstained", reason=abstain, input_hash=input_hash
                 )
-                await add_event(t.conn, org, "evaluation.ready", {"answer_id": str(answer_id)})
+                await emit(t.conn, org, EvaluationReady(answer_id=answer_id))
         if abstain is not None:
             await self.summarize(org, a["candidate_id"])
             return "abstained"
@@ -176,7 +176,7 @@ class Evaluator:
             if current is None or _input(current) != source:
                 return "superseded"  # the input changed meanwhile; its own event re-evaluates
             await self._store(t, "evaluations", answer_id, input_hash, *attempt)
-            await add_event(t.conn, org, "evaluation.ready", {"answer_id": str(answer_id)})
+            await emit(t.conn, org, EvaluationReady(answer_id=answer_id))
             candidate_id: UUID = current["candidate_id"]
         await self.summarize(org, candidate_id)
         return "ready"
@@ -213,7 +213,7 @@ class Evaluator:
             return "failed"
         async with self.db.tenant(org) as t:
             await self._store(t, "candidate_summaries", candidate_id, input_hash, *attempt)
-            await add_event(t.conn, org, "candidate.evaluated", {"candidate_id": str(candidate_id)})
+            await emit(t.conn, org, CandidateEvaluated(candidate_id=candidate_id))
         return "ready"
 
     async def on_event(self, event: dict[str, Any]) -> str | None:

@@ -23,9 +23,9 @@ import structlog
 
 from analysis.quality import confidence
 from analysis.stt import SAMPLE_RATE, Transcribes
+from domain.events import TranscriptReady, emit
 from storage.db import Database
 from storage.objects import ObjectStore
-from storage.outbox import add_event
 from streaming import transcripts_repository as repo
 from streaming.ai_runs import record_run
 from streaming.bus import PIPELINE, TRANSCRIPTS, EventBus, handle_events
@@ -119,7 +119,7 @@ class Transcriber:
                 latency_ms,
                 answer_id=answer_id,
             )
-            await add_event(t.conn, org, "transcript.ready", {"answer_id": str(answer_id)})
+            await emit(t.conn, org, TranscriptReady(answer_id=answer_id))
         await self.bus.publish(
             TRANSCRIPTS,
             str(answer_id),

@@ -9,8 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from api.pagination import Position, keyset
+from domain.events import Event, emit
 from storage.db import Tenant
-from storage.outbox import add_event
 
 Row = dict[str, Any]
 
@@ -431,8 +431,8 @@ async def list_audit(t: Tenant, limit: int, after: Position | None) -> list[Row]
     return [dict(r) for r in rows]
 
 
-async def add_outbox_event(t: Tenant, event_type: str, data: dict[str, Any]) -> None:
-    await add_event(t.conn, t.organization_id, event_type, data)
+async def add_outbox_event(t: Tenant, event: Event) -> None:
+    await emit(t.conn, t.organization_id, event)
 
 
 async def session_member(conn: asyncpg.Connection, user_id: UUID, org_id: UUID) -> Row | None:

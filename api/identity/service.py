@@ -17,6 +17,7 @@ from api.identity import security
 from api.identity.principal import Principal
 from api.notification.repository import queue_email
 from api.notification.templates import render
+from domain.events import MemberJoined, OrganizationCreated
 from storage.db import Tenant
 
 VERIFY_TTL = timedelta(hours=48)
@@ -107,9 +108,7 @@ async def sign_up(
     await repo.add_membership(tenant, user["id"], "owner")
     await repo.record_audit(tenant, "organization.created", org["name"], {}, user["id"], None)
     await repo.add_outbox_event(
-        tenant,
-        "organization.created",
-        {"organization_id": str(org["id"]), "owner_id": str(user["id"])},
+        tenant, OrganizationCreated(organization_id=org["id"], owner_id=user["id"])
     )
     await queue_verification(conn, user, public_url)
 
@@ -402,9 +401,7 @@ async def accept_invitation(
     await repo.record_audit(
         t, "member.joined", user["email"], {"role": inv["role"]}, user["id"], None
     )
-    await repo.add_outbox_event(
-        t, "member.joined", {"user_id": str(user["id"]), "role": inv["role"]}
-    )
+    await repo.add_outbox_event(t, MemberJoined(user_id=user["id"], role=inv["role"]))
     return user, inv["organization_id"]
 
 

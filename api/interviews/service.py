@@ -28,6 +28,7 @@ from api.interviews.templates import TEMPLATES
 from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.text import check_one_line
+from domain.events import InvitationCreated
 from storage.db import Tenant, savepoint
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -231,9 +232,7 @@ async def add_candidate(
         await _send_invitation(t, interview, row, link)
         row = await repo.candidate(t, row["id"]) or row  # with its invitation email's state
     await identity_repo.add_outbox_event(
-        t,
-        "invitation.created",
-        {"candidate_id": str(row["id"]), "interview_id": str(interview_id), "source": source},
+        t, InvitationCreated(candidate_id=row["id"], interview_id=interview_id, source=source)
     )
     return row, link
 

@@ -24,8 +24,8 @@ import structlog
 
 from api.notification import repository
 from api.text import one_line
+from domain.events import InvitationUndeliverable, emit
 from storage.db import Database
-from storage.outbox import add_event
 from storage.wakeup import drain_forever
 
 log = structlog.get_logger("fairview.mailer")
@@ -109,11 +109,10 @@ async def _invitation_undeliverable(conn: asyncpg.Connection, email_id: UUID, er
     """A candidate's invitation that will never arrive: the team hears (bell and webhooks)."""
     candidate = await repository.candidate_invited_by(conn, email_id)
     if candidate is not None:
-        await add_event(
+        await emit(
             conn,
             candidate["organization_id"],
-            "invitation.undeliverable",
-            {"candidate_id": str(candidate["id"]), "error": error[:500]},
+            InvitationUndeliverable(candidate_id=candidate["id"], error=error[:500]),
         )
 
 

@@ -25,9 +25,9 @@ from api.interviews.service import new_link
 from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.privacy.service import run_retention
-from api.responses.service import DEFAULT_DEADLINE_GRACE
+from domain.events import InvitationExpired, emit
+from domain.lifecycle import DEFAULT_DEADLINE_GRACE
 from storage.db import Database
-from storage.outbox import add_event
 
 log = structlog.get_logger("fairview.scheduled")
 
@@ -75,7 +75,7 @@ async def expire_overdue(
     db: Database, now: datetime, grace: timedelta = DEFAULT_DEADLINE_GRACE
 ) -> int:
     """Invitations past their deadline expire; an interview in progress at the deadline is left
-    to finish for ``grace`` more (``api.responses.service.past_deadline``, the same rule)."""
+    to finish for ``grace`` more (``domain.lifecycle.past_deadline``, the same rule)."""
     async with db.platform() as conn:
         rows = await conn.fetch(
             "UPDATE candidates SET status = 'expired' WHERE id IN ("
@@ -88,11 +88,10 @@ async def expire_overdue(
             grace,
         )
         for r in rows:
-            await add_event(
+            await emit(
                 conn,
                 r["organization_id"],
-                "invitation.expired",
-                {"candidate_id": str(r["id"]), "interview_id": str(r["interview_id"])},
+                InvitationExpired(candidate_id=r["id"], interview_id=r["interview_id"]),
             )
         return len(rows)
 

@@ -29,9 +29,9 @@ from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.privacy import repository as repo
 from api.privacy import schemas as s
+from domain.events import CandidateErased, emit
 from storage.db import Database, Tenant
 from storage.objects import ObjectNotFound, ObjectStore
-from storage.outbox import add_event
 
 log = structlog.get_logger("fairview.privacy")
 
@@ -235,15 +235,12 @@ async def erase(db: Database, objects: ObjectStore, job: dict[str, Any]) -> None
             items=_receipt_text(receipt),
         )
         email_id = await queue_email(t.conn, c["email"], "candidate_erased", mail)
-        await add_event(
+        await emit(
             t.conn,
             org,
-            "candidate.erased",
-            {
-                "candidate_id": str(cid),
-                "interview_id": str(c["interview_id"]),
-                "erased_at": receipt["erased_at"],
-            },
+            CandidateErased(
+                candidate_id=cid, interview_id=c["interview_id"], erased_at=receipt["erased_at"]
+            ),
         )
         await repo.mark_awaiting_receipt(t, request_id, receipt, email_id)
     log.info("candidate_erased", candidate=str(cid), request=str(request_id))

@@ -25,6 +25,7 @@ from api.responses import repository as repo
 from api.responses import schemas as s
 from api.responses import service
 from api.user_agent import Client, client
+from domain import lifecycle
 from storage.db import Tenant, savepoint
 from storage.signed_tokens import issue
 
@@ -78,7 +79,7 @@ async def candidate_tx(request: Req) -> AsyncIterator[tuple[Tenant, dict[str, An
         )
     async with svc.db.tenant(org_id) as t:
         c = await service.open_candidate(t.conn, token, svc.deadline_grace)
-        if c["status"] in service.OPEN and c["interview_status"] == "active":
+        if c["status"] in lifecycle.OPEN and c["interview_status"] == "active":
             await _claim_tab(svc, request, c["id"])
             yield t, c
             return
@@ -97,8 +98,8 @@ def _question(q: dict[str, Any], c: dict[str, Any], current: int | None) -> s.Ca
         kind=q["kind"],
         required=q["required"],
         think_seconds=q["think_seconds"],
-        time_limit_seconds=service.time_limit_s(q, c),
-        attempts_allowed=service.attempts_allowed(q, c),
+        time_limit_seconds=lifecycle.time_limit_s(q["answer_seconds"], c["extra_time_factor"]),
+        attempts_allowed=lifecycle.attempts_allowed(q["retakes"], c["extra_retakes"]),
         attempts_used=q["attempts_used"],
         status=q["answer_status"],
         answer_id=q["answer_id"],
@@ -157,8 +158,10 @@ class CandidateSessionController(Controller):
         return s.Attempt(
             answer_id=answer_id,
             attempt=attempt,
-            attempts_left=service.attempts_allowed(q, c) - int(q["attempts_used"]) - 1,
-            time_limit_seconds=service.time_limit_s(q, c),
+            attempts_left=lifecycle.attempts_allowed(q["retakes"], c["extra_retakes"])
+            - int(q["attempts_used"])
+            - 1,
+            time_limit_seconds=lifecycle.time_limit_s(q["answer_seconds"], c["extra_time_factor"]),
             whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
             whip_token=issue(svc.secret_key, answer_id, t.organization_id),
         )
@@ -173,8 +176,13 @@ class CandidateSessionController(Controller):
         return s.Attempt(
             answer_id=answer_id,
             attempt=a["attempt"],
-            attempts_left=service.attempts_allowed(q, c) - int(q["attempts_used"]),
-            time_limit_seconds=max(0, service.time_limit_s(q, c) - a["duration_ms"] // 1000),
+            attempts_left=lifecycle.attempts_allowed(q["retakes"], c["extra_retakes"])
+            - int(q["attempts_used"]),
+            time_limit_seconds=max(
+                0,
+                lifecycle.time_limit_s(q["answer_seconds"], c["extra_time_factor"])
+                - a["duration_ms"] // 1000,
+            ),
             whip_url=f"{svc.ingest_url.rstrip('/')}/whip/answers/{answer_id}",
             whip_token=issue(svc.secret_key, answer_id, t.organization_id),
         )

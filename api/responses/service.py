@@ -1,22 +1,13 @@
-"""Candidate Response rules, free of HTTP.
+"""Candidate Response rules, free of HTTP: opening a link, consent, attempts, finishing. The
+lifecycle rules themselves (open states, deadlines with grace, time limits with accommodations,
+attempts allowed, what counts) are ``domain.lifecycle``'s.
 
-- A candidate may hold several personal links (invitation, reminder, resend, public-link
-  rejoin); each works while the interview is active, the candidate is not revoked or completed,
-  and the deadline has not passed (then the candidate becomes ``expired``). A candidate already
-  in progress at the deadline has a grace period (``deadline_grace``) to finish.
 - Nothing is recorded before consent to recording; AI consent is separate and optional.
-- Questions are answered in order; a question allows 1 + retakes (+ the candidate's extra
-  retakes) attempts; a new attempt discards the previous one; an attempt that failed for
-  technical reasons is not counted and is never discarded (so it never starts to count): the
-  candidate can always retake after one. The attempt that counts is the latest one not
-  discarded (SQL ``counting_answers``). A question counts as answered when
-  its latest attempt is recorded, submitted or interrupted (what arrived is kept).
 - Finishing needs every required question answered.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -29,24 +20,18 @@ from api.notification.repository import queue_email
 from api.notification.templates import render
 from api.responses import repository as repo
 from api.user_agent import Client
+from domain.events import (
+    AnswerRecorded,
+    InterviewCompleted,
+    InterviewStarted,
+    InvitationExpired,
+    InvitationOpened,
+    emit,
+)
+from domain.lifecycle import ANSWERED, DEFAULT_DEADLINE_GRACE, attempts_allowed, past_deadline
 from storage.db import Tenant
-from storage.outbox import add_event
 
 NOTICE_VERSION = "2026-11-24"
-ANSWERED = ("recorded", "submitted", "interrupted")
-OPEN = ("opened", "in_progress")
-
-
-DEFAULT_DEADLINE_GRACE = timedelta(hours=2)
-
-
-def past_deadline(status: str, deadline: datetime | None, now: datetime, grace: timedelta) -> bool:
-    """Whether a candidate's invitation has run out: at the deadline for one who has not
-    started, at the deadline plus ``grace`` for one in progress (they may finish). The
-    scheduler's expiry (``api.notification.scheduled.expire_overdue``) applies the same rule."""
-    if deadline is None or status not in ("invited", "opened", "in_progress"):
-        return False
-    return now >= deadline + (grace if status == "in_progress" else timedelta(0))
 
 
 async def open_candidate(
@@ -62,15 +47,15 @@ async def open_candidate(
     t = Tenant(conn, c["organization_id"])
     if past_deadline(c["status"], c["deadline"], datetime.now(UTC), grace):
         await repo.set_candidate(t, c["id"], status="expired")
-        await add_event(
-            conn, c["organization_id"], "invitation.expired", {"candidate_id": str(c["id"])}
+        await emit(
+            conn,
+            c["organization_id"],
+            InvitationExpired(candidate_id=c["id"], interview_id=c["interview_id"]),
         )
         c["status"] = "expired"
     elif c["status"] == "invited" and c["interview_status"] == "active":
         await repo.set_candidate(t, c["id"], status="opened", opened_at=datetime.now(UTC))
-        await add_event(
-            conn, c["organization_id"], "invitation.opened", {"candidate_id": str(c["id"])}
-        )
+        await emit(conn, c["organization_id"], InvitationOpened(candidate_id=c["id"]))
         c["status"] = "opened"
     return c
 
@@ -89,15 +74,6 @@ def ensure_open(c: dict[str, Any]) -> None:
         )
     if c["interview_status"] != "active":
         raise Gone("This interview is closed and no longer takes answers.", code="interview_closed")
-
-
-def time_limit_s(question: dict[str, Any], candidate: dict[str, Any]) -> int:
-    seconds: int = question["answer_seconds"]
-    return math.ceil(seconds * float(candidate["extra_time_factor"]))
-
-
-def attempts_allowed(question: dict[str, Any], candidate: dict[str, Any]) -> int:
-    return 1 + int(question["retakes"]) + int(candidate["extra_retakes"])
 
 
 async def session_state(t: Tenant, c: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
@@ -134,7 +110,7 @@ async def _question_to_answer(t: Tenant, c: dict[str, Any], question_id: UUID) -
         raise Conflict("Please answer the questions in order.", code="out_of_order")
     if q["answer_status"] == "recording":
         raise Conflict("This answer is still recording.", code="still_recording")
-    if q["attempts_used"] >= attempts_allowed(q, c):
+    if q["attempts_used"] >= attempts_allowed(q["retakes"], c["extra_retakes"]):
         raise Conflict("No retakes are left for this question.", code="no_retakes_left")
     return q
 
@@ -142,9 +118,7 @@ async def _question_to_answer(t: Tenant, c: dict[str, Any], question_id: UUID) -
 async def _start(t: Tenant, c: dict[str, Any]) -> None:
     if c["status"] == "opened":
         await repo.set_candidate(t, c["id"], status="in_progress", started_at=datetime.now(UTC))
-        await add_event(
-            t.conn, t.organization_id, "interview.started", {"candidate_id": str(c["id"])}
-        )
+        await emit(t.conn, t.organization_id, InterviewStarted(candidate_id=c["id"]))
 
 
 async def devices_checked(t: Tenant, c: dict[str, Any], client: Client) -> None:
@@ -180,7 +154,7 @@ async def text_answer(t: Tenant, c: dict[str, Any], question_id: UUID, text: str
     await repo.create_answer(
         t, answer_id, c["id"], question_id, int(q["last_attempt"]) + 1, "text", text.strip()
     )
-    await add_event(t.conn, t.organization_id, "answer.recorded", {"answer_id": str(answer_id)})
+    await emit(t.conn, t.organization_id, AnswerRecorded(answer_id=answer_id))
     return answer_id
 
 
@@ -215,11 +189,10 @@ async def finish(t: Tenant, c: dict[str, Any], rights_link: str) -> None:
             code="unanswered_questions",
         )
     await repo.set_candidate(t, c["id"], status="completed", completed_at=datetime.now(UTC))
-    await add_event(
+    await emit(
         t.conn,
         t.organization_id,
-        "interview.completed",
-        {"candidate_id": str(c["id"]), "interview_id": str(c["interview_id"])},
+        InterviewCompleted(candidate_id=c["id"], interview_id=c["interview_id"]),
     )
     await _completion_email(t, c["id"], rights_link)
 

@@ -8,8 +8,8 @@ from api.compliance import service as compliance
 from api.identity.principal import Principal
 from api.interviews import service as interviews
 from api.review import repository as repo
+from domain.events import CandidateDecided, emit
 from storage.db import Tenant
-from storage.outbox import add_event
 
 
 async def decide(t: Tenant, p: Principal, candidate_id: UUID, decision: str, note: str) -> None:
@@ -18,13 +18,8 @@ async def decide(t: Tenant, p: Principal, candidate_id: UUID, decision: str, not
     await interviews.get_candidate(t, candidate_id)
     await repo.add_decision(t, candidate_id, p.user_id, decision, note.strip())
     await compliance.record_decision_override(t, candidate_id, p.user_id, decision)
-    await add_event(
+    await emit(
         t.conn,
         t.organization_id,
-        "candidate.decided",
-        {
-            "candidate_id": str(candidate_id),
-            "decision": decision,
-            "decided_by": str(p.user_id) if p.user_id else None,  # None: an API key
-        },
+        CandidateDecided(candidate_id=candidate_id, decision=decision, decided_by=p.user_id),
     )

@@ -48,8 +48,11 @@ async def test_two_technical_failures_then_a_good_answer_with_no_retakes(
             )
             assert (await session.stop(http)).status_code == 200
             state = await wait_answer(c, attempt["answer_id"], lambda s: s["status"] != "recording")
-            # No ICE candidates in the answer: the connection never forms.
-            assert (state["status"], state["failure_code"]) == ("failed", "ice_failed")
+            # No ICE candidates in the answer: the connection never forms. (The server's own
+            # checks can still reach the client and bring ICE up just before the stop; then it
+            # is DTLS that did not finish. Either way a connection failure, not the camera.)
+            assert state["status"] == "failed", state
+            assert state["failure_code"] in ("ice_failed", "dtls_failed"), state
             s = await c.session()
             assert s["questions"][0]["attempts_used"] == 0  # the failure cost nothing
         good = await c.attempt(question["id"])
