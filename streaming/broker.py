@@ -68,6 +68,7 @@ class EmbeddedBroker:
                 self.process.wait(timeout=5)
             if self.process.poll() is None:
                 self.process.kill()
+                self.process.wait()  # gone, and its port free, before anyone starts another
         self.process = None
 
 

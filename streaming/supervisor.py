@@ -37,6 +37,7 @@ Loop = Callable[[], Coroutine[Any, Any, None]]
 
 STATES = ("running", "restarting", "failing")
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+STOP_TIMEOUT_S = 10.0  # a loop that ignores its cancellation must not hold the process
 
 log = structlog.get_logger("fairview.supervisor")
 
@@ -112,9 +113,14 @@ class Supervisor:
     async def __aexit__(self, *_: object) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            stuck = (await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S))[1]
+            for task in stuck:  # said, with where it waits, and left behind
+                log.error(
+                    "background_loop_did_not_stop",
+                    loop=task.get_name(),
+                    waiting_in=where_waiting(task),
+                )
         for state in self.states.values():
             for s in STATES:
                 with contextlib.suppress(KeyError):
@@ -196,3 +202,15 @@ def _describe(exc: BaseException) -> str:
         return type(exc).__name__
     where = "/".join(Path(frames[-1].filename).parts[-2:])
     return f"{type(exc).__name__} at {where}:{frames[-1].lineno}"
+
+
+def where_waiting(task: asyncio.Task[Any]) -> list[str]:
+    """Where a suspended task waits, outermost first (its chain of awaited coroutines)."""
+    where: list[str] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            where.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return where

@@ -10,7 +10,10 @@ from typing import Any
 import uvicorn
 
 from fairview.cli import GRACEFUL_SHUTDOWN_S
+from streaming.supervisor import where_waiting
 from tests.services import free_port
+
+STOP_LIMIT_S = 60
 
 
 @asynccontextmanager
@@ -37,4 +40,10 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        # Bounded, so a shutdown that hangs fails this test at once, saying what it waits for.
+        done, _ = await asyncio.wait([task], timeout=STOP_LIMIT_S)
+        if not done:
+            waiting = {t.get_name(): where_waiting(t) for t in asyncio.all_tasks() if not t.done()}
+            task.cancel()
+            raise AssertionError(f"the app did not stop in {STOP_LIMIT_S} s: {waiting}")
+        task.result()

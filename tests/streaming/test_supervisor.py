@@ -4,6 +4,7 @@ with back-off, their states are readable and exported, and stopping cancels them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -145,3 +146,30 @@ async def test_stopping_cancels_every_loop_even_during_its_backoff() -> None:
             await until(lambda: supervisor.states["broken"].state == "restarting")
     assert sorted(cancelled) == ["busy", "swallows"]
     assert supervisor.states["broken"].restarts == 0
+
+
+async def test_a_loop_that_ignores_its_cancellation_is_named_and_does_not_hold_the_stop(
+    monkeypatch: Any,
+) -> None:
+    from streaming import supervisor as module
+
+    monkeypatch.setattr(module, "STOP_TIMEOUT_S", 0.5)
+    release, entered = asyncio.Event(), asyncio.Event()
+
+    async def stubborn() -> None:  # a library's loop that keeps waiting whatever happens
+        entered.set()
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await release.wait()
+
+    supervisor = Supervisor({"stubborn": stubborn})
+    try:
+        with capture_logs() as logs:
+            async with asyncio.timeout(5):
+                async with supervisor:
+                    await entered.wait()
+    finally:
+        release.set()
+    stuck = [e for e in logs if e["event"] == "background_loop_did_not_stop"]
+    assert [e["loop"] for e in stuck] == ["stubborn"]
+    assert any("test_supervisor.py" in where for where in stuck[0]["waiting_in"]), stuck
